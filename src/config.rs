@@ -1,0 +1,301 @@
+//! Configuration: the one TOML file a user writes.
+//!
+//! Read in two stages. [`raw`] mirrors the file with serde (`deny_unknown_fields`, spans kept on
+//! the values we validate); [`Config::load`] turns it into the validated [`Config`] the rest of the
+//! program sees: ids checked, URLs and paths resolved against the file's folder, cron expressions
+//! parsed, topic references resolved, defaults filled. Every problem names the file, the line (when
+//! the value is in the file) and the key; all problems are reported at once, not the first only.
+
+mod raw;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use url::Url;
+
+use crate::schedule::Schedule;
+
+/// The feed that holds every item; no `[[topic]]` may take its id.
+pub const ALL_TOPIC: &str = "all";
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file this was read from; messages and relative paths refer to it.
+    pub path: PathBuf,
+    pub server: Server,
+    /// The sled directory, absolute.
+    pub store_path: PathBuf,
+    pub fetch: Fetch,
+    pub topics: Vec<Topic>,
+    pub sources: Vec<Source>,
+}
+
+/// `[server]`: where feeds are served and how they name themselves.
+#[derive(Debug, Clone)]
+pub struct Server {
+    pub listen: SocketAddr,
+    /// The public URL used in feed ids and self links; `None` means "http://" + the bound address.
+    pub base_url: Option<Url>,
+    /// Entries per feed unless a topic says otherwise; also the size of the `all` feed.
+    pub max_entries: usize,
+}
+
+/// `[fetch]`: defaults for every source.
+#[derive(Debug, Clone)]
+pub struct Fetch {
+    pub schedule: Schedule,
+    /// The whole deadline of one request, body included.
+    pub timeout: Duration,
+    /// The deadline for opening the connection alone.
+    pub connect_timeout: Duration,
+    /// Cap on the decoded body, so a gzip bomb stops at the cap.
+    pub max_body_bytes: u64,
+    pub user_agent: String,
+}
+
+/// A `[[topic]]`: one merged feed.
+#[derive(Debug, Clone)]
+pub struct Topic {
+    pub id: String,
+    pub title: String,
+    /// Words or phrases that pull an item of any source into the topic.
+    pub include: Vec<String>,
+    /// Words or phrases that keep an item out, whatever else says it belongs.
+    pub exclude: Vec<String>,
+    pub max_entries: usize,
+}
+
+/// A `[[source]]`: one feed that is polled.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub id: String,
+    pub title: String,
+    pub location: Location,
+    /// Topics every item of this source joins (checked to exist).
+    pub topics: Vec<String>,
+    pub schedule: Schedule,
+}
+
+/// Where a source's document comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    Http(Url),
+    /// A file on disk, read through the same fetch stage (`file://` or a relative path).
+    File(PathBuf),
+}
+
+impl Location {
+    /// The location as a URL, for links, ids and logs.
+    pub fn url(&self) -> Url {
+        match self {
+            Location::Http(url) => url.clone(),
+            Location::File(path) => Url::from_file_path(path)
+                .unwrap_or_else(|_| Url::parse("file:///").expect("static")),
+        }
+    }
+}
+
+impl Config {
+    /// Reads and validates the file at `path`.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ConfigError::single(path, None, "", format!("cannot read the file: {e}"))
+        })?;
+        Self::parse(path, &text)
+    }
+
+    /// Validates `text` as if read from `path` (relative paths resolve against its folder).
+    pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
+        let raw: raw::RawConfig = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| line_of(text, s.start));
+            let key = e
+                .span()
+                .and_then(|s| text.get(s))
+                .filter(|k| !k.contains('\n') && k.len() < 80)
+                .unwrap_or("")
+                .trim()
+                .to_string();
+            ConfigError::single(path, line, &key, e.message().trim().to_string())
+        })?;
+        let mut check = Checker {
+            text,
+            problems: Vec::new(),
+        };
+        let config = raw.validate(path, &mut check);
+        match (config, check.problems.is_empty()) {
+            (Some(config), true) => Ok(config),
+            _ => Err(ConfigError {
+                file: path.to_path_buf(),
+                problems: check.problems,
+            }),
+        }
+    }
+
+    pub fn source(&self, id: &str) -> Option<&Source> {
+        self.sources.iter().find(|s| s.id == id)
+    }
+
+    pub fn topic(&self, id: &str) -> Option<&Topic> {
+        self.topics.iter().find(|t| t.id == id)
+    }
+
+    /// The folder relative paths in the file resolve against.
+    pub fn dir(&self) -> PathBuf {
+        config_dir(&self.path)
+    }
+}
+
+/// What `tidings check` prints: the configuration as tidings understood it.
+pub fn summary(config: &Config) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let now = chrono::Utc::now();
+    let _ = writeln!(out, "{}: OK", config.path.display());
+    let base = config
+        .server
+        .base_url
+        .as_ref()
+        .map_or("http://<listen address>/".to_string(), Url::to_string);
+    let _ = writeln!(out, "listen:  {} (public URL {base})", config.server.listen);
+    let _ = writeln!(out, "store:   {}", config.store_path.display());
+    let _ = writeln!(
+        out,
+        "fetch:   timeout {}s, body cap {} bytes, user agent {:?}",
+        config.fetch.timeout.as_secs(),
+        config.fetch.max_body_bytes,
+        config.fetch.user_agent
+    );
+    let _ = writeln!(
+        out,
+        "topics ({} and the built-in \"all\"):",
+        config.topics.len()
+    );
+    for t in &config.topics {
+        let _ = writeln!(
+            out,
+            "  {:<20} {:?}, newest {} entries",
+            t.id, t.title, t.max_entries
+        );
+        if !t.include.is_empty() {
+            let _ = writeln!(out, "  {:<20} include: {}", "", t.include.join(", "));
+        }
+        if !t.exclude.is_empty() {
+            let _ = writeln!(out, "  {:<20} exclude: {}", "", t.exclude.join(", "));
+        }
+    }
+    let _ = writeln!(out, "sources ({}):", config.sources.len());
+    for s in &config.sources {
+        let next = s.schedule.next_after(now).map_or("never".into(), |t| {
+            t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+        });
+        let _ = writeln!(out, "  {:<20} {}", s.id, s.location.url());
+        let _ = writeln!(
+            out,
+            "  {:<20} schedule {:?} (UTC; next {next})",
+            "",
+            s.schedule.expr()
+        );
+        if !s.topics.is_empty() {
+            let _ = writeln!(out, "  {:<20} topics: {}", "", s.topics.join(", "));
+        }
+    }
+    out
+}
+
+fn config_dir(path: &Path) -> PathBuf {
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let dir = if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir
+    };
+    std::path::absolute(&dir).unwrap_or(dir)
+}
+
+/// Collects problems while validating, turning byte offsets into line numbers.
+pub(crate) struct Checker<'a> {
+    text: &'a str,
+    problems: Vec<Problem>,
+}
+
+impl Checker<'_> {
+    pub(crate) fn fail(
+        &mut self,
+        at: Option<usize>,
+        key: impl Into<String>,
+        message: impl Into<String>,
+    ) {
+        let line = at.map(|offset| line_of(self.text, offset));
+        self.problems.push(Problem {
+            line,
+            key: key.into(),
+            message: message.into(),
+        });
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+/// One thing wrong with the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub line: Option<usize>,
+    /// The key, as a path into the file (`source[2].url`).
+    pub key: String,
+    pub message: String,
+}
+
+/// Everything wrong with one configuration file.
+#[derive(Debug, Clone)]
+pub struct ConfigError {
+    pub file: PathBuf,
+    pub problems: Vec<Problem>,
+}
+
+impl ConfigError {
+    fn single(file: &Path, line: Option<usize>, key: &str, message: String) -> Self {
+        let problem = Problem {
+            line,
+            key: key.to_string(),
+            message,
+        };
+        ConfigError {
+            file: file.to_path_buf(),
+            problems: vec![problem],
+        }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{}", self.file.display())?;
+            if let Some(line) = p.line {
+                write!(f, ":{line}")?;
+            }
+            if p.key.is_empty() {
+                write!(f, ": {}", p.message)?;
+            } else {
+                write!(f, ": {}: {}", p.key, p.message)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,334 @@
+//! The file as written: serde structs that mirror the TOML, and their validation.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+use url::Url;
+
+use super::{config_dir, Checker, Config, Fetch, Location, Server, Source, Topic, ALL_TOPIC};
+use crate::schedule::Schedule;
+
+const DEFAULT_SCHEDULE: &str = "0 */15 * * * *";
+const DEFAULT_MAX_ENTRIES: usize = 50;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawConfig {
+    #[serde(default)]
+    server: RawServer,
+    #[serde(default)]
+    store: RawStore,
+    #[serde(default)]
+    fetch: RawFetch,
+    #[serde(default)]
+    topic: Vec<RawTopic>,
+    #[serde(default)]
+    source: Vec<RawSource>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawServer {
+    listen: Option<Spanned<String>>,
+    base_url: Option<Spanned<String>>,
+    max_entries: Option<Spanned<i64>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawStore {
+    path: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawFetch {
+    schedule: Option<Spanned<String>>,
+    timeout_secs: Option<Spanned<i64>>,
+    connect_timeout_secs: Option<Spanned<i64>>,
+    max_body_bytes: Option<Spanned<i64>>,
+    user_agent: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTopic {
+    id: Spanned<String>,
+    title: Option<String>,
+    #[serde(default)]
+    include: Vec<Spanned<String>>,
+    #[serde(default)]
+    exclude: Vec<Spanned<String>>,
+    max_entries: Option<Spanned<i64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    id: Spanned<String>,
+    title: Option<String>,
+    url: Spanned<String>,
+    #[serde(default)]
+    topics: Vec<Spanned<String>>,
+    schedule: Option<Spanned<String>>,
+}
+
+impl RawConfig {
+    /// Checks everything, recording each problem; `None` when something could not be built.
+    pub(super) fn validate(self, path: &Path, check: &mut Checker) -> Option<Config> {
+        let dir = config_dir(path);
+        let server = self.server.validate(check);
+        let fetch = self.fetch.validate(check);
+        let topics = validate_topics(self.topic, server.as_ref(), check);
+        let known: HashSet<&str> = topics.iter().map(|t| t.id.as_str()).collect();
+        let default_schedule = fetch.as_ref().map(|f| f.schedule.clone());
+        let mut sources = Vec::new();
+        let mut seen = HashSet::new();
+        for (i, raw) in self.source.into_iter().enumerate() {
+            let key = format!("source[{i}]");
+            check_id(&raw.id, &format!("{key}.id"), false, &mut seen, check);
+            if let Some(source) = raw.validate(&key, &dir, &known, default_schedule.as_ref(), check)
+            {
+                sources.push(source);
+            }
+        }
+        let store_path = dir.join(self.store.path.as_deref().unwrap_or("data"));
+        Some(Config {
+            path: path.to_path_buf(),
+            server: server?,
+            store_path,
+            fetch: fetch?,
+            topics,
+            sources,
+        })
+    }
+}
+
+impl RawServer {
+    fn validate(self, check: &mut Checker) -> Option<Server> {
+        let listen = match &self.listen {
+            None => Some(SocketAddr::from(([127, 0, 0, 1], 8080))),
+            Some(l) => l.get_ref().parse::<SocketAddr>().ok().or_else(|| {
+                let msg = format!(
+                    "{:?} is not an address and port such as \"127.0.0.1:8080\"",
+                    l.get_ref()
+                );
+                check.fail(Some(l.span().start), "server.listen", msg);
+                None
+            }),
+        };
+        let base_url = match &self.base_url {
+            None => None,
+            Some(b) => match Url::parse(b.get_ref()) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Some(u),
+                _ => {
+                    let msg = format!("{:?} is not an absolute http(s):// URL", b.get_ref());
+                    check.fail(Some(b.span().start), "server.base_url", msg);
+                    None
+                }
+            },
+        };
+        let max_entries = positive(self.max_entries.as_ref(), "server.max_entries", check)
+            .unwrap_or(DEFAULT_MAX_ENTRIES as u64) as usize;
+        Some(Server {
+            listen: listen?,
+            base_url,
+            max_entries,
+        })
+    }
+}
+
+impl RawFetch {
+    fn validate(self, check: &mut Checker) -> Option<Fetch> {
+        let schedule = match &self.schedule {
+            None => Some(Schedule::parse(DEFAULT_SCHEDULE).expect("the default schedule parses")),
+            Some(s) => schedule(s, "fetch.schedule", check),
+        };
+        let timeout =
+            positive(self.timeout_secs.as_ref(), "fetch.timeout_secs", check).unwrap_or(20);
+        let connect = positive(
+            self.connect_timeout_secs.as_ref(),
+            "fetch.connect_timeout_secs",
+            check,
+        )
+        .unwrap_or(10);
+        let max_body_bytes = positive(self.max_body_bytes.as_ref(), "fetch.max_body_bytes", check)
+            .unwrap_or(10 * 1024 * 1024);
+        Some(Fetch {
+            schedule: schedule?,
+            timeout: Duration::from_secs(timeout),
+            connect_timeout: Duration::from_secs(connect.min(timeout)),
+            max_body_bytes,
+            user_agent: self
+                .user_agent
+                .unwrap_or_else(|| format!("tidings/{}", env!("CARGO_PKG_VERSION"))),
+        })
+    }
+}
+
+fn validate_topics(raw: Vec<RawTopic>, server: Option<&Server>, check: &mut Checker) -> Vec<Topic> {
+    let default_max = server.map_or(DEFAULT_MAX_ENTRIES, |s| s.max_entries);
+    let mut seen = HashSet::new();
+    let mut topics = Vec::new();
+    for (i, t) in raw.into_iter().enumerate() {
+        let key = format!("topic[{i}]");
+        check_id(&t.id, &format!("{key}.id"), true, &mut seen, check);
+        let words = |list: Vec<Spanned<String>>, name: &str, check: &mut Checker| -> Vec<String> {
+            let mut out = Vec::new();
+            for (j, w) in list.into_iter().enumerate() {
+                if crate::text::words(w.get_ref()).is_empty() {
+                    let msg = "is empty: a keyword needs at least one letter or digit";
+                    check.fail(Some(w.span().start), format!("{key}.{name}[{j}]"), msg);
+                } else {
+                    out.push(w.into_inner());
+                }
+            }
+            out
+        };
+        let include = words(t.include, "include", check);
+        let exclude = words(t.exclude, "exclude", check);
+        let max_entries = positive(t.max_entries.as_ref(), &format!("{key}.max_entries"), check)
+            .map_or(default_max, |n| n as usize);
+        let id = t.id.into_inner();
+        let title = t.title.unwrap_or_else(|| id.clone());
+        topics.push(Topic {
+            id,
+            title,
+            include,
+            exclude,
+            max_entries,
+        });
+    }
+    topics
+}
+
+impl RawSource {
+    fn validate(
+        self,
+        key: &str,
+        dir: &Path,
+        topics: &HashSet<&str>,
+        default_schedule: Option<&Schedule>,
+        check: &mut Checker,
+    ) -> Option<Source> {
+        let location = location(self.url.get_ref(), dir).map_err(|msg| {
+            check.fail(Some(self.url.span().start), format!("{key}.url"), msg);
+        });
+        let mut source_topics = Vec::new();
+        for (j, t) in self.topics.iter().enumerate() {
+            let name = t.get_ref();
+            if name == ALL_TOPIC {
+                let msg = "\"all\" is the built-in feed of everything; every item is already in it";
+                check.fail(Some(t.span().start), format!("{key}.topics[{j}]"), msg);
+            } else if !topics.contains(name.as_str()) {
+                let msg = format!("names topic {name:?}, which no [[topic]] defines");
+                check.fail(Some(t.span().start), format!("{key}.topics[{j}]"), msg);
+            } else if !source_topics.contains(name) {
+                source_topics.push(name.clone());
+            }
+        }
+        let schedule = match &self.schedule {
+            Some(s) => schedule(s, &format!("{key}.schedule"), check),
+            None => default_schedule.cloned(),
+        };
+        let id = self.id.into_inner();
+        Some(Source {
+            title: self.title.unwrap_or_else(|| id.clone()),
+            id,
+            location: location.ok()?,
+            topics: source_topics,
+            schedule: schedule?,
+        })
+    }
+}
+
+/// Ids appear in URLs, store keys and tag URIs: `[a-z0-9-]+`, unique within their kind.
+fn check_id(
+    id: &Spanned<String>,
+    key: &str,
+    topic: bool,
+    seen: &mut HashSet<String>,
+    check: &mut Checker,
+) {
+    let at = Some(id.span().start);
+    let value = id.get_ref();
+    if value.is_empty()
+        || value.len() > 64
+        || !value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        check.fail(
+            at,
+            key,
+            format!("{value:?} is not a valid id: use 1 to 64 of a-z, 0-9 and -"),
+        );
+    } else if topic && value == ALL_TOPIC {
+        check.fail(
+            at,
+            key,
+            "\"all\" is reserved for the built-in feed of everything",
+        );
+    } else if !seen.insert(value.clone()) {
+        check.fail(
+            at,
+            key,
+            format!("duplicate id {value:?}: ids must be unique"),
+        );
+    }
+}
+
+fn schedule(raw: &Spanned<String>, key: &str, check: &mut Checker) -> Option<Schedule> {
+    Schedule::parse(raw.get_ref())
+        .map_err(|e| check.fail(Some(raw.span().start), key, e))
+        .ok()
+}
+
+fn positive(raw: Option<&Spanned<i64>>, key: &str, check: &mut Checker) -> Option<u64> {
+    let raw = raw?;
+    match u64::try_from(*raw.get_ref()) {
+        Ok(n) if n > 0 => Some(n),
+        _ => {
+            check.fail(
+                Some(raw.span().start),
+                key,
+                format!("must be a positive whole number, not {}", raw.get_ref()),
+            );
+            None
+        }
+    }
+}
+
+/// `http(s)://` and `file://` URLs as they are; anything without a scheme is a path.
+fn location(raw: &str, dir: &Path) -> Result<Location, String> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Err("is empty: give an http(s):// URL, a file:// URL or a path".into());
+    }
+    if !raw.contains("://") {
+        let path = PathBuf::from(raw);
+        return Ok(Location::File(if path.is_absolute() {
+            path
+        } else {
+            dir.join(path)
+        }));
+    }
+    let url = Url::parse(raw).map_err(|e| format!("{raw:?} is not a valid URL: {e}"))?;
+    match url.scheme() {
+        "http" | "https" if url.host_str().is_some_and(|h| !h.is_empty()) => {
+            Ok(Location::Http(url))
+        }
+        "http" | "https" => Err(format!("{raw:?} has no host")),
+        "file" => url
+            .to_file_path()
+            .map(Location::File)
+            .map_err(|_| format!("{raw:?} is not a local file URL")),
+        other => Err(format!(
+            "{raw:?}: the scheme {other:?} is not supported; use http://, https:// or file://"
+        )),
+    }
+}

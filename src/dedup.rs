@@ -1,0 +1,231 @@
+//! Stage 4, dedup: is this item new, a changed version of a known one, or a story already told?
+//!
+//! Pure decisions over plain data; the orchestrator looks items up (in the store, and in what the
+//! current poll already decided) and hands them in.
+//!
+//! Identity, in order: the publisher's guid (scoped to its source, so two sources that happen to
+//! reuse a guid do not collide); else the link; else a hash of title, date and summary (also
+//! scoped). The link is also a key across sources: two sources carrying the same link are one
+//! story, and the first source to bring it stays its origin. feed-rs's generated ids are never
+//! used (they are random for items without a link).
+
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+use url::Url;
+
+use crate::model::{Item, Stored};
+
+/// The keys under which an item is known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// Source-scoped: from the guid, or (with no guid and no link) from the content.
+    pub own: Option<String>,
+    /// Global: from the link, shared by every source carrying it.
+    pub link: Option<String>,
+}
+
+impl Identity {
+    pub fn of(item: &Item) -> Identity {
+        let link = item.link.as_deref().map(|l| format!("l:{}", link_key(l)));
+        let own = match (&item.guid, &link) {
+            (Some(guid), _) => Some(format!("g:{}:{}", item.source, guid)),
+            (None, Some(_)) => None,
+            (None, None) => {
+                let date = item
+                    .published
+                    .or(item.updated)
+                    .map(|d| d.to_rfc3339())
+                    .unwrap_or_default();
+                let summary = item
+                    .summary
+                    .as_deref()
+                    .or(item.content.as_deref())
+                    .unwrap_or("");
+                Some(format!(
+                    "h:{}:{}",
+                    item.source,
+                    hash(&[&item.title, &date, summary])
+                ))
+            }
+        };
+        Identity { own, link }
+    }
+
+    /// Every key, the source's own first: that is the order to look them up in.
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.own.iter().chain(self.link.iter())
+    }
+
+    /// The store key of a new story: derived from its first key, so it is stable.
+    fn story_key(&self) -> String {
+        let first = self.keys().next().expect("an identity always has a key");
+        hash(&[first])[..24].to_string()
+    }
+}
+
+/// The link as a dedup key: the URL crate already lower-cases scheme and host and drops the
+/// default port; the fragment never names another story.
+pub fn link_key(link: &str) -> String {
+    match Url::parse(link) {
+        Ok(mut url) => {
+            url.set_fragment(None);
+            url.to_string()
+        }
+        Err(_) => link.to_string(),
+    }
+}
+
+/// A known story and the key that found it.
+#[derive(Debug, Clone)]
+pub struct Known {
+    pub stored: Stored,
+    pub by: Match,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Match {
+    /// By the source's own key (its guid, or its content hash).
+    Own,
+    /// By the link alone.
+    Link,
+}
+
+/// What to do with an incoming item.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    /// A story not seen before.
+    New(Stored),
+    /// The origin source changed the story: store this version, `updated` moved.
+    Updated(Stored),
+    /// Another source carries a known story: record it on the story, change nothing else.
+    AlsoIn(Stored),
+    /// Nothing to do.
+    Unchanged(Stored),
+}
+
+impl Decision {
+    pub fn stored(&self) -> &Stored {
+        match self {
+            Decision::New(s)
+            | Decision::Updated(s)
+            | Decision::AlsoIn(s)
+            | Decision::Unchanged(s) => s,
+        }
+    }
+}
+
+/// What a new story's minted id is made of.
+pub struct Minter<'a> {
+    /// The `tag:` authority: the host tidings is served under.
+    pub authority: &'a str,
+    pub now: DateTime<Utc>,
+}
+
+/// Decides what `incoming` is, given the story its keys found (if any).
+pub fn decide(
+    incoming: Item,
+    identity: &Identity,
+    known: Option<Known>,
+    mint: &Minter,
+) -> Decision {
+    let Some(Known { stored, by }) = known else {
+        return Decision::New(new_story(incoming, identity, mint));
+    };
+    let same_source = stored.item.source == incoming.source;
+    if by == Match::Link && same_source && differ(&stored.item.guid, &incoming.guid) {
+        // One source, two guids, one link (a feed linking every entry to its home page): two stories.
+        return Decision::New(new_story(incoming, identity, mint));
+    }
+    if !same_source {
+        if stored.also_in.contains(&incoming.source) {
+            return Decision::Unchanged(stored);
+        }
+        let mut stored = stored;
+        stored.also_in.push(incoming.source);
+        return Decision::AlsoIn(stored);
+    }
+    let content_hash = content_hash(&incoming);
+    if content_hash == stored.content_hash {
+        return Decision::Unchanged(stored);
+    }
+    let mut stored = stored;
+    // The publisher's date when it moved forward, else the moment the change was seen.
+    stored.updated = incoming
+        .updated
+        .filter(|u| *u > stored.updated && *u <= mint.now)
+        .unwrap_or(mint.now);
+    stored.item = incoming;
+    stored.content_hash = content_hash;
+    Decision::Updated(stored)
+}
+
+fn differ(a: &Option<String>, b: &Option<String>) -> bool {
+    matches!((a, b), (Some(a), Some(b)) if a != b)
+}
+
+fn new_story(item: Item, identity: &Identity, mint: &Minter) -> Stored {
+    let key = identity.story_key();
+    let now = mint.now;
+    // A date in the future would pin the item at the top of every feed.
+    let published = item.published.map(|p| p.min(now));
+    let updated = item.updated.or(item.published).map_or(now, |u| u.min(now));
+    let entry_id = match &item.guid {
+        Some(guid) if is_absolute_iri(guid) => guid.clone(),
+        _ => format!(
+            "tag:{},{}:{}/{}",
+            mint.authority,
+            now.format("%Y-%m-%d"),
+            item.source,
+            key
+        ),
+    };
+    Stored {
+        key,
+        entry_id,
+        content_hash: content_hash(&item),
+        first_seen: now,
+        updated,
+        also_in: Vec::new(),
+        topics: Vec::new(),
+        sort_time: published.unwrap_or(now).timestamp_micros(),
+        item,
+    }
+}
+
+/// An IRI with a scheme (`https://…`, `urn:uuid:…`, `tag:…`): fit to be an `atom:id` as is.
+pub fn is_absolute_iri(id: &str) -> bool {
+    match Url::parse(id) {
+        Ok(url) => {
+            !id.chars().any(char::is_whitespace)
+                && (url.has_host() || url.cannot_be_a_base() && url.scheme().len() > 1)
+        }
+        Err(_) => false,
+    }
+}
+
+/// The fields whose change makes an update; dates alone do not.
+pub fn content_hash(item: &Item) -> String {
+    let parts = [
+        item.title.as_str(),
+        item.link.as_deref().unwrap_or(""),
+        item.summary.as_deref().unwrap_or(""),
+        item.content.as_deref().unwrap_or(""),
+    ];
+    hash(&parts)[..32].to_string()
+}
+
+fn hash(parts: &[&str]) -> String {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update((part.len() as u64).to_be_bytes());
+        hasher.update(part.as_bytes());
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,39 @@
+//! tidings polls news sources, deduplicates their items in an embedded store, routes them into
+//! topics and republishes one merged Atom feed per topic.
+//!
+//! # Layout
+//!
+//! The modules follow the path of one poll; each stage is a module and none calls the next:
+//!
+//! | stage        | module        | what it does                                             |
+//! |--------------|---------------|----------------------------------------------------------|
+//! | schedule     | [`schedule`]  | one cron job per source, in UTC                          |
+//! | fetch        | [`fetch`]     | HTTP or file bytes, conditional GET, caps and deadlines  |
+//! | parse        | [`parse`]     | feed-rs, guarded; wire types become [`model::ParsedFeed`] |
+//! | normalise    | [`normalise`] | absolute links, sanitised HTML: a [`model::Item`]        |
+//! | dedup        | [`dedup`]     | new, updated, or a story already told                    |
+//! | route        | [`route`]     | which topics an item joins                               |
+//! | store        | [`store`]     | sled, the only module that touches it                    |
+//! | render       | [`render`]    | Atom 1.0 per topic                                       |
+//! | serve        | [`serve`]     | axum: feeds, index page, health                          |
+//!
+//! [`poll`] is the one orchestrator that runs the stages in order; [`daemon`] wires the scheduler,
+//! the polls and the server together and drains them on shutdown. [`config`] reads the TOML file,
+//! [`model`] holds the types that pass between stages, [`text`] the pure text helpers.
+
+pub mod app;
+pub mod config;
+pub mod daemon;
+pub mod dedup;
+pub mod fetch;
+pub mod model;
+pub mod normalise;
+pub mod parse;
+pub mod poll;
+pub mod render;
+pub mod route;
+pub mod schedule;
+pub mod serve;
+pub mod store;
+pub mod telemetry;
+pub mod text;

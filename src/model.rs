@@ -1,0 +1,142 @@
+//! tidings' own model: what flows between the stages.
+//!
+//! Wire types (feed-rs, reqwest, sled) never pass this boundary: `parse` turns a document into a
+//! [`ParsedFeed`], `normalise` turns its entries into [`Item`]s, and `store` keeps [`Stored`]
+//! items and [`SourceState`]s. Everything here is plain data, serialisable for the store.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A feed document as parsed, before any policy: text cleaned, nothing resolved or sanitised.
+#[derive(Debug, Clone, Default)]
+pub struct ParsedFeed {
+    /// The feed's own id (atom:id, or a generated one: never trusted as identity).
+    pub id: Option<String>,
+    pub title: Option<String>,
+    /// The site the feed describes (its `alternate` link).
+    pub link: Option<String>,
+    pub updated: Option<DateTime<Utc>>,
+    /// RSS `<ttl>` in minutes: how often the publisher asks to be polled at most.
+    pub ttl: Option<u32>,
+    pub entries: Vec<ParsedEntry>,
+}
+
+/// One entry of a parsed feed.
+#[derive(Debug, Clone, Default)]
+pub struct ParsedEntry {
+    /// The publisher's guid/id, if it gave one (generated ids are dropped by `parse`).
+    pub id: Option<String>,
+    pub title: Option<String>,
+    /// The entry's main link, as written (maybe relative).
+    pub link: Option<String>,
+    pub published: Option<DateTime<Utc>>,
+    pub updated: Option<DateTime<Utc>>,
+    pub authors: Vec<String>,
+    pub summary: Option<Body>,
+    pub content: Option<Body>,
+    pub categories: Vec<String>,
+    /// `xml:base` in force for the entry, if any.
+    pub base: Option<String>,
+}
+
+/// A piece of text that is either HTML or plain text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Body {
+    pub text: String,
+    pub html: bool,
+}
+
+/// A normalised item: the unit that is deduplicated, routed, stored and rendered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Item {
+    /// The source (config id) this version came from.
+    pub source: String,
+    /// The publisher's guid/id, cleaned; identity when present.
+    pub guid: Option<String>,
+    /// Absolute http(s) link to the story.
+    pub link: Option<String>,
+    pub title: String,
+    pub published: Option<DateTime<Utc>>,
+    pub updated: Option<DateTime<Utc>>,
+    pub author: Option<String>,
+    /// Sanitised HTML.
+    pub summary: Option<String>,
+    /// Sanitised HTML.
+    pub content: Option<String>,
+    pub categories: Vec<String>,
+}
+
+/// An item as kept in the store, with what tidings learnt about it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stored {
+    /// The store's key for this story.
+    pub key: String,
+    /// The Atom entry id: the publisher's when it is an absolute IRI, else a `tag:` URI minted
+    /// once. Never recomputed, so a republished entry keeps its id (RFC 4287, 4.2.6).
+    pub entry_id: String,
+    /// The origin source's current version.
+    pub item: Item,
+    pub first_seen: DateTime<Utc>,
+    /// When tidings last saw the story change (or the publisher's date, when later).
+    pub updated: DateTime<Utc>,
+    /// Hash of the fields whose change counts as an update (title, summary, content, link).
+    pub content_hash: String,
+    /// Other sources that carried the same story, in the order they were seen.
+    pub also_in: Vec<String>,
+    /// The topics the item is routed to (not counting `all`).
+    pub topics: Vec<String>,
+    /// Orders feeds newest first: published date, else first seen, in microseconds.
+    pub sort_time: i64,
+}
+
+/// What tidings knows about one source between polls.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SourceState {
+    /// Validators for the next conditional GET.
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    /// The feed's own metadata, for `atom:source`.
+    pub feed: Option<FeedMeta>,
+    pub last_attempt: Option<DateTime<Utc>>,
+    pub last_success: Option<DateTime<Utc>>,
+    pub last_outcome: Option<Outcome>,
+    pub last_error: Option<String>,
+    pub consecutive_failures: u32,
+    /// Items this source has brought, in all.
+    pub items_seen: u64,
+}
+
+/// The origin feed as it describes itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeedMeta {
+    pub id: Option<String>,
+    pub title: Option<String>,
+    pub link: Option<String>,
+    pub updated: Option<DateTime<Utc>>,
+}
+
+/// The result of one poll of one source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Outcome {
+    /// The document was read; counts of what changed.
+    Ok {
+        new: usize,
+        updated: usize,
+        unchanged: usize,
+    },
+    /// The upstream said 304 (or the file did not change): nothing to do.
+    NotModified,
+    Failed,
+}
+
+impl Outcome {
+    /// The stable word logs and the status page use.
+    pub fn status(&self) -> &'static str {
+        match self {
+            Outcome::Ok { .. } => "ok",
+            Outcome::NotModified => "not_modified",
+            Outcome::Failed => "failed",
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! Stage 6, store: the sled database. The only module that touches sled.
+//!
+//! One tree, four kinds of key, so that one poll's writes go in as one atomic batch:
+//!
+//! | key                                   | value                              |
+//! |---------------------------------------|------------------------------------|
+//! | `i:{story}`                           | a [`Stored`] item (JSON)           |
+//! | `k:{identity key}`                    | the story it belongs to            |
+//! | `t:{topic}\0{sort time}{story}`       | empty: the topic index, oldest first |
+//! | `s:{source}`                          | a [`SourceState`] (JSON)           |
+//!
+//! Every write ends with a flush, so an item reported as stored survives a crash. sled allows one
+//! process per directory: opening a directory in use says so.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::config::ALL_TOPIC;
+use crate::dedup::{Identity, Known, Match};
+use crate::model::{SourceState, Stored};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the store at {path} is in use by another process (is the tidings daemon running?)")]
+    Locked { path: PathBuf },
+    #[error("cannot open the store at {path}: {message}")]
+    Open { path: PathBuf, message: String },
+    #[error("store error: {0}")]
+    Db(#[from] sled::Error),
+    #[error("a stored record under {key:?} is unreadable: {message}")]
+    Corrupt { key: String, message: String },
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// What one poll writes, applied as one batch.
+#[derive(Debug, Default)]
+pub struct Write {
+    /// Stories to write, in their new form.
+    pub stories: Vec<Stored>,
+    /// Identity keys that now lead to a story: `(identity key, story key)`.
+    pub aliases: Vec<(String, String)>,
+    /// The source's new state.
+    pub source: Option<(String, SourceState)>,
+}
+
+/// The embedded database.
+#[derive(Clone)]
+pub struct Store {
+    db: sled::Db,
+    tree: sled::Tree,
+}
+
+impl Store {
+    pub fn open(path: &Path) -> Result<Store> {
+        let db = sled::Config::new().path(path).open().map_err(|e| match e {
+            sled::Error::Io(io) if io.to_string().contains("lock") => Self::locked(path),
+            other => StoreError::Open {
+                path: path.to_path_buf(),
+                message: other.to_string(),
+            },
+        })?;
+        let tree = db.open_tree("tidings")?;
+        if tree.get("m:created")?.is_none() {
+            tree.insert("m:created", Utc::now().to_rfc3339().as_bytes())?;
+            db.flush()?;
+        }
+        Ok(Store { db, tree })
+    }
+
+    fn locked(path: &Path) -> StoreError {
+        StoreError::Locked {
+            path: path.to_path_buf(),
+        }
+    }
+
+    /// When the store was made: the `updated` of a feed that has no entries yet.
+    pub fn created(&self) -> Result<DateTime<Utc>> {
+        let raw = self.tree.get("m:created")?.unwrap_or_default();
+        Ok(std::str::from_utf8(&raw)
+            .ok()
+            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+            .map_or(DateTime::UNIX_EPOCH, |d| d.with_timezone(&Utc)))
+    }
+
+    /// The story one of `identity`'s keys leads to, and the keys that do not lead there yet.
+    pub fn find(&self, identity: &Identity) -> Result<Option<(Known, Vec<String>)>> {
+        let mut found = None;
+        let mut missing = Vec::new();
+        for (key, by) in identity
+            .own
+            .iter()
+            .map(|k| (k, Match::Own))
+            .chain(identity.link.iter().map(|k| (k, Match::Link)))
+        {
+            match self.tree.get(format!("k:{key}"))? {
+                Some(story) if found.is_none() => {
+                    let story = String::from_utf8_lossy(&story).into_owned();
+                    if let Some(stored) = self.story(&story)? {
+                        found = Some(Known { stored, by });
+                    }
+                }
+                Some(_) => {}
+                None => missing.push(key.clone()),
+            }
+        }
+        Ok(found.map(|known| (known, missing)))
+    }
+
+    pub fn story(&self, key: &str) -> Result<Option<Stored>> {
+        self.get_json(&format!("i:{key}"))
+    }
+
+    pub fn source_state(&self, source: &str) -> Result<SourceState> {
+        Ok(self.get_json(&format!("s:{source}"))?.unwrap_or_default())
+    }
+
+    /// The newest `limit` items of `topic` (`all` for everything), newest first.
+    pub fn newest(&self, topic: &str, limit: usize) -> Result<Vec<Stored>> {
+        let prefix = format!("t:{topic}\0");
+        let mut items = Vec::with_capacity(limit.min(1024));
+        for entry in self.tree.scan_prefix(prefix.as_bytes()).rev() {
+            if items.len() == limit {
+                break;
+            }
+            let (key, _) = entry?;
+            let story = String::from_utf8_lossy(&key[prefix.len() + 8..]).into_owned();
+            if let Some(stored) = self.story(&story)? {
+                items.push(stored);
+            }
+        }
+        Ok(items)
+    }
+
+    /// Every stored item, for re-routing when the topic rules change.
+    pub fn all_stories(&self) -> impl Iterator<Item = Result<Stored>> + '_ {
+        self.tree.scan_prefix("i:").map(|entry| {
+            let (key, value) = entry?;
+            decode(&key, &value)
+        })
+    }
+
+    /// How many stories the store holds.
+    pub fn count(&self) -> usize {
+        self.tree.scan_prefix("i:").count()
+    }
+
+    /// Applies one poll's writes atomically, then flushes them to disk.
+    pub async fn apply(&self, write: Write) -> Result<()> {
+        let mut batch = sled::Batch::default();
+        for stored in &write.stories {
+            if let Some(previous) = self.story(&stored.key)? {
+                for topic in index_topics(&previous) {
+                    batch.remove(index_key(topic, &previous));
+                }
+            }
+            for topic in index_topics(stored) {
+                batch.insert(index_key(topic, stored), &[]);
+            }
+            batch.insert(format!("i:{}", stored.key).as_bytes(), encode(stored));
+        }
+        for (identity_key, story) in &write.aliases {
+            batch.insert(format!("k:{identity_key}").as_bytes(), story.as_bytes());
+        }
+        if let Some((source, state)) = &write.source {
+            batch.insert(format!("s:{source}").as_bytes(), encode(state));
+        }
+        self.tree.apply_batch(batch)?;
+        self.flush().await
+    }
+
+    pub async fn flush(&self) -> Result<()> {
+        self.db.flush_async().await?;
+        Ok(())
+    }
+
+    fn get_json<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
+        match self.tree.get(key)? {
+            Some(value) => decode(key.as_bytes(), &value).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+fn index_topics(stored: &Stored) -> impl Iterator<Item = &str> {
+    std::iter::once(ALL_TOPIC).chain(stored.topics.iter().map(String::as_str))
+}
+
+/// `t:{topic}\0` + the sort time as 8 bytes that sort like the signed number + the story key.
+fn index_key(topic: &str, stored: &Stored) -> Vec<u8> {
+    let mut key = format!("t:{topic}\0").into_bytes();
+    key.extend_from_slice(&((stored.sort_time as u64) ^ (1 << 63)).to_be_bytes());
+    key.extend_from_slice(stored.key.as_bytes());
+    key
+}
+
+fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).expect("model types always serialise")
+}
+
+fn decode<T: DeserializeOwned>(key: &[u8], value: &[u8]) -> Result<T> {
+    serde_json::from_slice(value).map_err(|e| StoreError::Corrupt {
+        key: String::from_utf8_lossy(key).into_owned(),
+        message: e.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests;
