@@ -1,1 +1,111 @@
+use chrono::TimeZone;
+
 use super::*;
+use crate::model::{FeedMeta, Item};
+
+fn info() -> FeedInfo<'static> {
+    FeedInfo {
+        topic: "enforcement",
+        title: "Enforcement & compliance",
+        self_url: "https://news.example.org/feeds/enforcement.atom".into(),
+        home_url: "https://news.example.org/".into(),
+        fallback_updated: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+    }
+}
+
+fn story(author: Option<&str>) -> Stored {
+    let at = Utc.with_ymd_and_hms(2022, 6, 30, 8, 0, 0).unwrap();
+    Stored {
+        key: "k1".into(),
+        entry_id: "https://www.wcoomd.org/news/1".into(),
+        item: Item {
+            source: "wco".into(),
+            guid: Some("https://www.wcoomd.org/news/1".into()),
+            link: Some("https://www.wcoomd.org/news/1".into()),
+            title: "Drug seizure <in> port".into(),
+            published: Some(at),
+            updated: None,
+            author: author.map(Into::into),
+            summary: Some("<p>Summary</p>".into()),
+            content: Some("<p>Body</p>".into()),
+            categories: vec!["Enforcement".into()],
+        },
+        first_seen: at,
+        updated: at,
+        content_hash: "h".into(),
+        also_in: vec![],
+        topics: vec!["enforcement".into()],
+        sort_time: at.timestamp_micros(),
+    }
+}
+
+fn sources() -> HashMap<String, SourceInfo> {
+    let state = SourceState {
+        feed: Some(FeedMeta {
+            id: Some("not an iri".into()),
+            title: Some("WCO".into()),
+            link: Some("https://www.wcoomd.org/".into()),
+            updated: Some(Utc.with_ymd_and_hms(2022, 6, 30, 9, 0, 0).unwrap()),
+        }),
+        ..Default::default()
+    };
+    let info = SourceInfo {
+        title: "WCO newsroom".into(),
+        url: "https://www.wcoomd.org/feed.xml".into(),
+        state,
+    };
+    HashMap::from([("wco".to_string(), info)])
+}
+
+#[test]
+fn a_rendered_feed_reads_back() {
+    let xml = atom(&info(), &[story(None)], &sources());
+    let feed = feed_rs::parser::parse(xml.as_bytes()).unwrap();
+    assert_eq!(feed.id, "https://news.example.org/feeds/enforcement.atom");
+    assert_eq!(feed.title.unwrap().content, "Enforcement & compliance");
+    assert_eq!(
+        feed.updated.unwrap().to_rfc3339(),
+        "2022-06-30T08:00:00+00:00"
+    );
+    let rels: Vec<_> = feed
+        .links
+        .iter()
+        .map(|l| l.rel.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(rels, ["self", "alternate"]);
+    let entry = &feed.entries[0];
+    assert_eq!(entry.id, "https://www.wcoomd.org/news/1");
+    assert_eq!(
+        entry.title.as_ref().unwrap().content,
+        "Drug seizure <in> port"
+    );
+    assert_eq!(
+        entry.authors[0].name.as_deref(),
+        Some("WCO newsroom"),
+        "the source's title stands in for the author"
+    );
+    assert_eq!(
+        entry.content.as_ref().unwrap().body.as_deref(),
+        Some("<p>Body</p>")
+    );
+    assert_eq!(entry.categories[0].term, "Enforcement");
+    assert!(
+        xml.contains("<source><title>WCO newsroom</title><id>https://www.wcoomd.org/feed.xml</id>"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<updated>2022-06-30T09:00:00+00:00</updated>"),
+        "atom:source carries the origin's updated"
+    );
+}
+
+#[test]
+fn the_item_author_wins_and_an_empty_feed_still_has_updated() {
+    let xml = atom(&info(), &[story(Some("Press office"))], &sources());
+    assert!(xml.contains("<author><name>Press office</name></author>"));
+    let empty = atom(&info(), &[], &sources());
+    assert!(
+        empty.contains("<updated>2026-01-01T00:00:00+00:00</updated>"),
+        "{empty}"
+    );
+}
