@@ -1,0 +1,241 @@
+//! The test harness: a fake upstream serving fixture files, and the real daemon on port 0.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use tidings::app::App;
+use tidings::config::Config;
+use tidings::daemon::{self, Options};
+use tidings::poll::{self, Report};
+use tokio::sync::oneshot;
+
+/// What the fake upstream answers on one path.
+#[derive(Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Vec<u8>,
+    pub etag: Option<String>,
+    pub delay: Duration,
+}
+
+impl Reply {
+    pub fn fixture(name: &str) -> Reply {
+        Reply {
+            status: 200,
+            body: fixture(name),
+            etag: None,
+            delay: Duration::ZERO,
+        }
+    }
+
+    pub fn status(status: u16) -> Reply {
+        Reply {
+            status,
+            body: b"no such page".to_vec(),
+            etag: None,
+            delay: Duration::ZERO,
+        }
+    }
+}
+
+pub fn fixture(name: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
+}
+
+#[derive(Default)]
+struct UpstreamState {
+    replies: HashMap<String, Reply>,
+    /// The `If-None-Match` of each request, per path, in order.
+    seen: HashMap<String, Vec<Option<String>>>,
+}
+
+/// A local HTTP server standing in for the news sites.
+#[derive(Clone)]
+pub struct Upstream {
+    pub url: String,
+    state: Arc<Mutex<UpstreamState>>,
+}
+
+impl Upstream {
+    pub async fn start() -> Upstream {
+        let state = Arc::new(Mutex::new(UpstreamState::default()));
+        let router = axum::Router::new()
+            .route("/{*path}", axum::routing::get(answer))
+            .with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        Upstream { url, state }
+    }
+
+    /// Makes `path` answer `reply` from now on.
+    pub fn set(&self, path: &str, reply: Reply) {
+        self.state
+            .lock()
+            .unwrap()
+            .replies
+            .insert(path.trim_start_matches('/').to_string(), reply);
+    }
+
+    /// The `If-None-Match` headers `path` was asked with.
+    pub fn if_none_match(&self, path: &str) -> Vec<Option<String>> {
+        self.state
+            .lock()
+            .unwrap()
+            .seen
+            .get(path.trim_start_matches('/'))
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+async fn answer(
+    State(state): State<Arc<Mutex<UpstreamState>>>,
+    UrlPath(path): UrlPath<String>,
+    headers: HeaderMap,
+) -> Response {
+    let if_none_match = headers
+        .get("if-none-match")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let reply = {
+        let mut state = state.lock().unwrap();
+        state
+            .seen
+            .entry(path.clone())
+            .or_default()
+            .push(if_none_match.clone());
+        state.replies.get(&path).cloned()
+    };
+    let Some(reply) = reply else {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    tokio::time::sleep(reply.delay).await;
+    if reply.etag.is_some() && reply.etag == if_none_match {
+        return StatusCode::NOT_MODIFIED.into_response();
+    }
+    let mut response = (StatusCode::from_u16(reply.status).unwrap(), reply.body).into_response();
+    if let Some(etag) = reply.etag {
+        response.headers_mut().insert("etag", etag.parse().unwrap());
+    }
+    response
+}
+
+/// The real daemon, in-process, on port 0, with a temporary store and no timers: tests poll.
+pub struct TestApp {
+    pub app: Arc<App>,
+    pub address: SocketAddr,
+    pub upstream: Upstream,
+    pub dir: tempfile::TempDir,
+    stop: Option<oneshot::Sender<()>>,
+    daemon: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+/// Writes `config` (with `{upstream}` replaced by the fake upstream's URL) and starts the daemon.
+pub async fn spawn_app(config: &str) -> TestApp {
+    let upstream = Upstream::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tidings.toml");
+    let config = config.replace("{upstream}", &upstream.url);
+    let text = match config.contains("[server]\n") {
+        true => config.replace("[server]\n", "[server]\nlisten = \"127.0.0.1:0\"\n"),
+        false => format!("[server]\nlisten = \"127.0.0.1:0\"\n\n{config}"),
+    };
+    std::fs::write(&path, text).unwrap();
+    let config = Config::load(&path).unwrap_or_else(|e| panic!("test config refused:\n{e}"));
+    let app = Arc::new(App::open(config).unwrap());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let options = Options {
+        poll_at_startup: false,
+        schedule: false,
+        grace: Duration::from_secs(5),
+    };
+    let daemon = tokio::spawn(daemon::run(app.clone(), listener, options, async {
+        let _ = stopped.await;
+    }));
+    TestApp {
+        app,
+        address,
+        upstream,
+        dir,
+        stop: Some(stop),
+        daemon: Some(daemon),
+    }
+}
+
+/// One entry of a served feed, as a reader sees it.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub id: String,
+    pub title: String,
+    pub updated: Option<chrono::DateTime<chrono::Utc>>,
+    pub author: Option<String>,
+}
+
+impl TestApp {
+    /// Polls a source the way a cron job would.
+    pub async fn poll(&self, source: &str) -> Report {
+        poll::poll_source(&self.app, source).await.unwrap()
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        reqwest::get(format!("http://{}{path}", self.address))
+            .await
+            .unwrap()
+    }
+
+    /// Fetches a topic feed and reads it back with feed-rs, as a reader would.
+    pub async fn feed(&self, topic: &str) -> Vec<Seen> {
+        let response = self.get(&format!("/feeds/{topic}.atom")).await;
+        assert_eq!(response.status(), 200, "feed {topic}");
+        let content_type = response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(content_type, "application/atom+xml; charset=utf-8");
+        let body = response.bytes().await.unwrap();
+        let feed = feed_rs::parser::parse(&body[..]).unwrap();
+        feed.entries
+            .into_iter()
+            .map(|e| Seen {
+                id: e.id,
+                title: e.title.map(|t| t.content).unwrap_or_default(),
+                updated: e.updated,
+                author: e.authors.first().and_then(|a| a.name.clone()),
+            })
+            .collect()
+    }
+
+    pub async fn titles(&self, topic: &str) -> Vec<String> {
+        self.feed(topic)
+            .await
+            .into_iter()
+            .map(|s| s.title)
+            .collect()
+    }
+
+    pub fn store_path(&self) -> PathBuf {
+        self.app.config.store_path.clone()
+    }
+
+    /// Stops the daemon as SIGTERM would; on a clean stop, hands back the folder of its store
+    /// (released: every handle on it is gone).
+    pub async fn shutdown(mut self) -> anyhow::Result<tempfile::TempDir> {
+        self.stop.take().unwrap().send(()).unwrap();
+        self.daemon.take().unwrap().await.unwrap()?;
+        let TestApp { app, dir, .. } = self;
+        drop(app);
+        Ok(dir)
+    }
+}

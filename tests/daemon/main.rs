@@ -1,0 +1,8 @@
+//! One integration-test binary: the real daemon on port 0, a temporary store, upstream feeds
+//! served from fixture files by a local HTTP server, polls driven directly (never by cron).
+
+mod cli;
+mod helpers;
+mod polling;
+mod routing;
+mod serving;
