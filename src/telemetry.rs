@@ -12,4 +12,6 @@ pub fn init() {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .try_init();
+    // A panic caught by a guard (the parser's) is still worth one log line, not a raw backtrace.
+    std::panic::set_hook(Box::new(|info| tracing::error!(panic = %info, "panic")));
 }

@@ -96,7 +96,7 @@ impl RawConfig {
                 sources.push(source);
             }
         }
-        let store_path = dir.join(self.store.path.as_deref().unwrap_or("data"));
+        let store_path = lexical(&dir.join(self.store.path.as_deref().unwrap_or("data")));
         Some(Config {
             path: path.to_path_buf(),
             server: server?,
@@ -331,4 +331,22 @@ fn location(raw: &str, dir: &Path) -> Result<Location, String> {
             "{raw:?}: the scheme {other:?} is not supported; use http://, https:// or file://"
         )),
     }
+}
+
+/// `a/b/../c` as `a/c`, without asking the file system (the path may not exist yet).
+fn lexical(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
 }
