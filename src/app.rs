@@ -27,21 +27,10 @@ impl App {
     /// Opens the store and builds the fetcher; fails if the store is in use by another process.
     pub fn open(config: Config) -> anyhow::Result<App> {
         let store = Store::open(&config.store_path)?;
-        let fetcher = Fetcher::new(&config.fetch)?;
-        let running = config
-            .sources
-            .iter()
-            .map(|s| (s.id.clone(), Mutex::new(())))
-            .collect();
+        let fetcher = Fetcher::new(&config.fetch, &config.sources)?;
+        let running = config.sources.iter().map(|s| (s.id.clone(), Mutex::new(()))).collect();
         let authority = tag_authority(&config);
-        Ok(App {
-            config,
-            store,
-            fetcher,
-            running,
-            writing: Mutex::new(()),
-            authority,
-        })
+        Ok(App { config, store, fetcher, running, writing: Mutex::new(()), authority })
     }
 
     /// The lock that keeps `source` to one poll at a time.

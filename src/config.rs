@@ -51,9 +51,21 @@ pub struct Fetch {
     pub timeout: Duration,
     /// The deadline for opening the connection alone.
     pub connect_timeout: Duration,
+    /// The longest wait for the next piece of the body; a trickling server is cut off by `timeout`.
+    pub read_timeout: Duration,
     /// Cap on the decoded body, so a gzip bomb stops at the cap.
     pub max_body_bytes: u64,
     pub user_agent: String,
+    /// The longest a failing source waits between tries: backoff grows to this and stays.
+    pub max_backoff: Duration,
+    /// Requests in flight at once to one host.
+    pub per_host: usize,
+    /// The least time between the starts of two requests to one host.
+    pub host_interval: Duration,
+    /// Requests in flight at once, over all hosts.
+    pub max_in_flight: usize,
+    /// Sources on loopback addresses (self-hosted bridges) skip the per-host limits.
+    pub exempt_loopback: bool,
 }
 
 /// A `[[topic]]`: one merged feed.
@@ -77,6 +89,22 @@ pub struct Source {
     /// Topics every item of this source joins (checked to exist).
     pub topics: Vec<String>,
     pub schedule: Schedule,
+    /// What this source's requests carry beyond the defaults.
+    pub request: Request,
+    /// Poll on schedule even when the feed's `<ttl>` or the server's caching headers ask for less.
+    pub ignore_ttl: bool,
+}
+
+/// Per-source request settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Request {
+    pub user_agent: Option<String>,
+    pub cookie: Option<String>,
+    /// HTTP basic authentication: user and password.
+    pub basic_auth: Option<(String, String)>,
+    pub headers: Vec<(String, String)>,
+    /// A proxy for this source alone (the usual proxy environment variables apply to all).
+    pub proxy: Option<Url>,
 }
 
 /// Where a source's document comes from.
@@ -92,8 +120,9 @@ impl Location {
     pub fn url(&self) -> Url {
         match self {
             Location::Http(url) => url.clone(),
-            Location::File(path) => Url::from_file_path(path)
-                .unwrap_or_else(|_| Url::parse("file:///").expect("static")),
+            Location::File(path) => {
+                Url::from_file_path(path).unwrap_or_else(|_| Url::parse("file:///").expect("static"))
+            }
         }
     }
 }
@@ -101,9 +130,8 @@ impl Location {
 impl Config {
     /// Reads and validates the file at `path`.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            ConfigError::single(path, None, "", format!("cannot read the file: {e}"))
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::single(path, None, "", format!("cannot read the file: {e}")))?;
         Self::parse(path, &text)
     }
 
@@ -120,17 +148,11 @@ impl Config {
                 .to_string();
             ConfigError::single(path, line, &key, e.message().trim().to_string())
         })?;
-        let mut check = Checker {
-            text,
-            problems: Vec::new(),
-        };
+        let mut check = Checker { text, problems: Vec::new() };
         let config = raw.validate(path, &mut check);
         match (config, check.problems.is_empty()) {
             (Some(config), true) => Ok(config),
-            _ => Err(ConfigError {
-                file: path.to_path_buf(),
-                problems: check.problems,
-            }),
+            _ => Err(ConfigError { file: path.to_path_buf(), problems: check.problems }),
         }
     }
 
@@ -154,11 +176,7 @@ pub fn summary(config: &Config) -> String {
     let mut out = String::new();
     let now = chrono::Utc::now();
     let _ = writeln!(out, "{}: OK", config.path.display());
-    let base = config
-        .server
-        .base_url
-        .as_ref()
-        .map_or("http://<listen address>/".to_string(), Url::to_string);
+    let base = config.server.base_url.as_ref().map_or("http://<listen address>/".to_string(), Url::to_string);
     let _ = writeln!(out, "listen:  {} (public URL {base})", config.server.listen);
     let _ = writeln!(out, "store:   {}", config.store_path.display());
     let _ = writeln!(
@@ -168,17 +186,9 @@ pub fn summary(config: &Config) -> String {
         config.fetch.max_body_bytes,
         config.fetch.user_agent
     );
-    let _ = writeln!(
-        out,
-        "topics ({} and the built-in \"all\"):",
-        config.topics.len()
-    );
+    let _ = writeln!(out, "topics ({} and the built-in \"all\"):", config.topics.len());
     for t in &config.topics {
-        let _ = writeln!(
-            out,
-            "  {:<20} {:?}, newest {} entries",
-            t.id, t.title, t.max_entries
-        );
+        let _ = writeln!(out, "  {:<20} {:?}, newest {} entries", t.id, t.title, t.max_entries);
         if !t.include.is_empty() {
             let _ = writeln!(out, "  {:<20} include: {}", "", t.include.join(", "));
         }
@@ -188,16 +198,9 @@ pub fn summary(config: &Config) -> String {
     }
     let _ = writeln!(out, "sources ({}):", config.sources.len());
     for s in &config.sources {
-        let next = s.schedule.next_after(now).map_or("never".into(), |t| {
-            t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
-        });
+        let next = s.schedule.next_after(now).map_or("never".into(), |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string());
         let _ = writeln!(out, "  {:<20} {}", s.id, s.location.url());
-        let _ = writeln!(
-            out,
-            "  {:<20} schedule {:?} (UTC; next {next})",
-            "",
-            s.schedule.expr()
-        );
+        let _ = writeln!(out, "  {:<20} schedule {:?} (UTC; next {next})", "", s.schedule.expr());
         if !s.topics.is_empty() {
             let _ = writeln!(out, "  {:<20} topics: {}", "", s.topics.join(", "));
         }
@@ -207,11 +210,7 @@ pub fn summary(config: &Config) -> String {
 
 fn config_dir(path: &Path) -> PathBuf {
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let dir = if dir.as_os_str().is_empty() {
-        PathBuf::from(".")
-    } else {
-        dir
-    };
+    let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
     std::path::absolute(&dir).unwrap_or(dir)
 }
 
@@ -222,27 +221,14 @@ pub(crate) struct Checker<'a> {
 }
 
 impl Checker<'_> {
-    pub(crate) fn fail(
-        &mut self,
-        at: Option<usize>,
-        key: impl Into<String>,
-        message: impl Into<String>,
-    ) {
+    pub(crate) fn fail(&mut self, at: Option<usize>, key: impl Into<String>, message: impl Into<String>) {
         let line = at.map(|offset| line_of(self.text, offset));
-        self.problems.push(Problem {
-            line,
-            key: key.into(),
-            message: message.into(),
-        });
+        self.problems.push(Problem { line, key: key.into(), message: message.into() });
     }
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
+    text.as_bytes()[..offset.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1
 }
 
 /// One thing wrong with the file.
@@ -263,15 +249,8 @@ pub struct ConfigError {
 
 impl ConfigError {
     fn single(file: &Path, line: Option<usize>, key: &str, message: String) -> Self {
-        let problem = Problem {
-            line,
-            key: key.to_string(),
-            message,
-        };
-        ConfigError {
-            file: file.to_path_buf(),
-            problems: vec![problem],
-        }
+        let problem = Problem { line, key: key.to_string(), message };
+        ConfigError { file: file.to_path_buf(), problems: vec![problem] }
     }
 }
 

@@ -30,11 +30,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options {
-            poll_at_startup: true,
-            schedule: true,
-            grace: Duration::from_secs(10),
-        }
+        Options { poll_at_startup: true, schedule: true, grace: Duration::from_secs(10) }
     }
 }
 
@@ -47,8 +43,9 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     poll::reroute_all(&app).await?;
     let tracker = TaskTracker::new();
+    let stop_polling = CancellationToken::new();
     let mut scheduler = match options.schedule {
-        true => Some(schedule::start(app.clone(), tracker.clone()).await?),
+        true => Some(schedule::start(app.clone(), tracker.clone(), stop_polling.clone()).await?),
         false => None,
     };
     let stop_serving = CancellationToken::new();
@@ -59,14 +56,10 @@ pub async fn run(
         topics = app.config.topics.len(),
         "listening"
     );
-    let server = tokio::spawn(serve::serve(
-        listener,
-        app.clone(),
-        stop_serving.clone().cancelled_owned(),
-    ));
+    let server = tokio::spawn(serve::serve(listener, app.clone(), stop_serving.clone().cancelled_owned()));
     if options.poll_at_startup {
         for source in &app.config.sources {
-            schedule::spawn_poll(&app, &tracker, &source.id);
+            schedule::spawn_poll(&app, &tracker, &stop_polling, &source.id);
         }
     }
 
@@ -78,11 +71,10 @@ pub async fn run(
         }
     }
     tracker.close();
+    // Polls waiting for their offset are dropped; polls under way are waited for.
+    stop_polling.cancel();
     stop_serving.cancel();
-    if tokio::time::timeout(options.grace, tracker.wait())
-        .await
-        .is_err()
-    {
+    if tokio::time::timeout(options.grace, tracker.wait()).await.is_err() {
         warn!("polls still running at the deadline were abandoned before writing");
     }
     match tokio::time::timeout(options.grace, server).await {

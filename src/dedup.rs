@@ -31,21 +31,9 @@ impl Identity {
             (Some(guid), _) => Some(format!("g:{}:{}", item.source, guid)),
             (None, Some(_)) => None,
             (None, None) => {
-                let date = item
-                    .published
-                    .or(item.updated)
-                    .map(|d| d.to_rfc3339())
-                    .unwrap_or_default();
-                let summary = item
-                    .summary
-                    .as_deref()
-                    .or(item.content.as_deref())
-                    .unwrap_or("");
-                Some(format!(
-                    "h:{}:{}",
-                    item.source,
-                    hash(&[&item.title, &date, summary])
-                ))
+                let date = item.published.or(item.updated).map(|d| d.to_rfc3339()).unwrap_or_default();
+                let summary = item.summary.as_deref().or(item.content.as_deref()).unwrap_or("");
+                Some(format!("h:{}:{}", item.source, hash(&[&item.title, &date, summary])))
             }
         };
         Identity { own, link }
@@ -106,10 +94,7 @@ pub enum Decision {
 impl Decision {
     pub fn stored(&self) -> &Stored {
         match self {
-            Decision::New(s)
-            | Decision::Updated(s)
-            | Decision::AlsoIn(s)
-            | Decision::Unchanged(s) => s,
+            Decision::New(s) | Decision::Updated(s) | Decision::AlsoIn(s) | Decision::Unchanged(s) => s,
         }
     }
 }
@@ -122,12 +107,7 @@ pub struct Minter<'a> {
 }
 
 /// Decides what `incoming` is, given the story its keys found (if any).
-pub fn decide(
-    incoming: Item,
-    identity: &Identity,
-    known: Option<Known>,
-    mint: &Minter,
-) -> Decision {
+pub fn decide(incoming: Item, identity: &Identity, known: Option<Known>, mint: &Minter) -> Decision {
     let Some(Known { stored, by }) = known else {
         return Decision::New(new_story(incoming, identity, mint));
     };
@@ -150,10 +130,7 @@ pub fn decide(
     }
     let mut stored = stored;
     // The publisher's date when it moved forward, else the moment the change was seen.
-    stored.updated = incoming
-        .updated
-        .filter(|u| *u > stored.updated && *u <= mint.now)
-        .unwrap_or(mint.now);
+    stored.updated = incoming.updated.filter(|u| *u > stored.updated && *u <= mint.now).unwrap_or(mint.now);
     stored.item = incoming;
     stored.content_hash = content_hash;
     Decision::Updated(stored)
@@ -171,13 +148,7 @@ fn new_story(item: Item, identity: &Identity, mint: &Minter) -> Stored {
     let updated = item.updated.or(item.published).map_or(now, |u| u.min(now));
     let entry_id = match &item.guid {
         Some(guid) if is_absolute_iri(guid) => guid.clone(),
-        _ => format!(
-            "tag:{},{}:{}/{}",
-            mint.authority,
-            now.format("%Y-%m-%d"),
-            item.source,
-            key
-        ),
+        _ => format!("tag:{},{}:{}/{}", mint.authority, now.format("%Y-%m-%d"), item.source, key),
     };
     Stored {
         key,
@@ -196,8 +167,7 @@ fn new_story(item: Item, identity: &Identity, mint: &Minter) -> Stored {
 pub fn is_absolute_iri(id: &str) -> bool {
     match Url::parse(id) {
         Ok(url) => {
-            !id.chars().any(char::is_whitespace)
-                && (url.has_host() || url.cannot_be_a_base() && url.scheme().len() > 1)
+            !id.chars().any(char::is_whitespace) && (url.has_host() || url.cannot_be_a_base() && url.scheme().len() > 1)
         }
         Err(_) => false,
     }
@@ -220,11 +190,7 @@ fn hash(parts: &[&str]) -> String {
         hasher.update((part.len() as u64).to_be_bytes());
         hasher.update(part.as_bytes());
     }
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -28,6 +28,7 @@ pub mod dedup;
 pub mod fetch;
 pub mod model;
 pub mod normalise;
+pub mod pace;
 pub mod parse;
 pub mod poll;
 pub mod render;

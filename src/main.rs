@@ -11,18 +11,10 @@ use tidings::config::Config;
 use tidings::{daemon, poll, telemetry};
 
 #[derive(Parser)]
-#[command(
-    version,
-    about = "Polls news sources and serves one merged, deduplicated Atom feed per topic"
-)]
+#[command(version, about = "Polls news sources and serves one merged, deduplicated Atom feed per topic")]
 struct Cli {
     /// The configuration file.
-    #[arg(
-        long,
-        global = true,
-        env = "TIDINGS_CONFIG",
-        default_value = "/etc/tidings/tidings.toml"
-    )]
+    #[arg(long, global = true, env = "TIDINGS_CONFIG", default_value = "/etc/tidings/tidings.toml")]
     config: PathBuf,
     #[command(subcommand)]
     command: Command,
@@ -57,9 +49,7 @@ fn main() -> ExitCode {
             print!("{}", tidings::config::summary(&config));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Run => runtime()
-            .and_then(|rt| rt.block_on(run(config)))
-            .map(|()| ExitCode::SUCCESS),
+        Command::Run => runtime().and_then(|rt| rt.block_on(run(config))).map(|()| ExitCode::SUCCESS),
         Command::Poll { source } => runtime().and_then(|rt| rt.block_on(poll_once(config, source))),
     };
     result.unwrap_or_else(|e| {
@@ -69,18 +59,13 @@ fn main() -> ExitCode {
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")
 }
 
 async fn run(config: Config) -> anyhow::Result<()> {
     let listen = config.server.listen;
     let app = Arc::new(App::open(config)?);
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("cannot listen on {listen}"))?;
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     daemon::run(app, listener, daemon::Options::default(), shutdown_signal()).await
 }
 
@@ -113,9 +98,5 @@ async fn poll_once(config: Config, only: Option<String>) -> anyhow::Result<ExitC
         println!("{}", poll::describe(&report));
     }
     app.store.flush().await?;
-    Ok(if failed {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }

@@ -89,8 +89,9 @@ pub struct Stored {
     pub sort_time: i64,
 }
 
-/// What tidings knows about one source between polls.
+/// What tidings knows about one source between polls: its validators and its health.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SourceState {
     /// Validators for the next conditional GET.
     pub etag: Option<String>,
@@ -102,8 +103,33 @@ pub struct SourceState {
     pub last_outcome: Option<Outcome>,
     pub last_error: Option<String>,
     pub consecutive_failures: u32,
+    /// 429s in a row: the site asking for patience, kept apart from failures.
+    pub consecutive_throttled: u32,
     /// Items this source has brought, in all.
     pub items_seen: u64,
+    /// The last HTTP status (none for files and network errors).
+    pub last_status: Option<u16>,
+    /// No scheduled poll before this: backoff, Retry-After, or what the source asked.
+    pub next_poll: Option<DateTime<Utc>>,
+    /// Attempts in all, and how many of them were answered "not modified".
+    pub polls: u64,
+    pub not_modified: u64,
+    /// Where the last polls' permanent redirects ended, and how many polls in a row did.
+    pub moved_to: Option<String>,
+    pub moved_streak: u32,
+    /// The URL that answered 410 Gone: scheduled polls stop until the source's URL changes.
+    pub gone: Option<String>,
+}
+
+impl SourceState {
+    /// The share of attempts answered "not modified", from 0 to 1.
+    pub fn not_modified_share(&self) -> f64 {
+        if self.polls == 0 {
+            0.0
+        } else {
+            self.not_modified as f64 / self.polls as f64
+        }
+    }
 }
 
 /// The origin feed as it describes itself.
@@ -127,7 +153,11 @@ pub enum Outcome {
     },
     /// The upstream said 304 (or the file did not change): nothing to do.
     NotModified,
+    /// 429: the site asked for patience.
+    Throttled,
     Failed,
+    /// 410: the feed is gone for good.
+    Gone,
 }
 
 impl Outcome {
@@ -136,7 +166,9 @@ impl Outcome {
         match self {
             Outcome::Ok { .. } => "ok",
             Outcome::NotModified => "not_modified",
+            Outcome::Throttled => "throttled",
             Outcome::Failed => "failed",
+            Outcome::Gone => "gone",
         }
     }
 }

@@ -16,14 +16,8 @@ const MADE_UP_TITLE_CHARS: usize = 100;
 
 /// Turns one parsed entry of `source` (read from `document_url`) into an item.
 pub fn normalise(entry: ParsedEntry, source: &str, document_url: &Url) -> Item {
-    let declared = entry
-        .base
-        .as_deref()
-        .and_then(|b| document_url.join(b).ok());
-    let link = entry
-        .link
-        .as_deref()
-        .and_then(|l| absolute_http(declared.as_ref().unwrap_or(document_url), l));
+    let declared = entry.base.as_deref().and_then(|b| document_url.join(b).ok());
+    let link = entry.link.as_deref().and_then(|l| absolute_http(declared.as_ref().unwrap_or(document_url), l));
     // The item's base: its xml:base, else the document's URL; a document read from disk lends no
     // usable base, so the item's own link stands in.
     let base = declared
@@ -31,35 +25,18 @@ pub fn normalise(entry: ParsedEntry, source: &str, document_url: &Url) -> Item {
         .or_else(|| Some(document_url.clone()).filter(is_http))
         .or_else(|| link.as_deref().and_then(|l| Url::parse(l).ok()))
         .unwrap_or_else(|| document_url.clone());
-    let summary = entry
-        .summary
-        .as_ref()
-        .map(|b| to_safe_html(b, &base))
-        .filter(|s| !s.trim().is_empty());
-    let content = entry
-        .content
-        .as_ref()
-        .map(|b| to_safe_html(b, &base))
-        .filter(|s| !s.trim().is_empty());
+    let summary = entry.summary.as_ref().map(|b| to_safe_html(b, &base)).filter(|s| !s.trim().is_empty());
+    let content = entry.content.as_ref().map(|b| to_safe_html(b, &base)).filter(|s| !s.trim().is_empty());
     // A summary that only repeats the content says nothing more.
     let summary = summary.filter(|s| Some(s) != content.as_ref());
     let title = entry
         .title
         .filter(|t| !t.trim().is_empty())
-        .or_else(|| {
-            summary
-                .as_deref()
-                .or(content.as_deref())
-                .map(title_from_html)
-        })
+        .or_else(|| summary.as_deref().or(content.as_deref()).map(title_from_html))
         .filter(|t| !t.is_empty())
         .or_else(|| link.clone())
         .unwrap_or_else(|| "(untitled)".to_string());
-    let author = if entry.authors.is_empty() {
-        None
-    } else {
-        Some(entry.authors.join(", "))
-    };
+    let author = if entry.authors.is_empty() { None } else { Some(entry.authors.join(", ")) };
     Item {
         source: source.to_string(),
         guid: entry.id,

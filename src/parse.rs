@@ -60,10 +60,7 @@ fn transcode_utf16(body: &[u8]) -> Cow<'_, [u8]> {
     let (text, _, _) = encoding.decode(body);
     let text = text.trim_start_matches('\u{feff}');
     let text = match (text.starts_with("<?xml"), text.find("?>")) {
-        (true, Some(end)) => format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>{}",
-            &text[end + 2..]
-        ),
+        (true, Some(end)) => format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>{}", &text[end + 2..]),
         _ => text.to_string(),
     };
     Cow::Owned(text.into_bytes())
@@ -83,11 +80,7 @@ fn convert(feed: model::Feed) -> ParsedFeed {
 fn convert_entry(entry: model::Entry) -> ParsedEntry {
     let content = entry.content.as_ref().and_then(|c| {
         let html = c.content_type.to_string().contains("html");
-        c.body
-            .as_deref()
-            .map(clean)
-            .and_then(non_empty)
-            .map(|text| Body { text, html })
+        c.body.as_deref().map(clean).and_then(non_empty).map(|text| Body { text, html })
     });
     let mut categories: Vec<String> = Vec::new();
     for c in &entry.categories {

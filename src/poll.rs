@@ -6,15 +6,17 @@
 //! A failing source records its error and changes nothing else: its items stay served.
 
 use std::collections::HashMap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use tracing::{info, warn};
 
 use crate::app::App;
+use crate::config::Source;
 use crate::dedup::{self, Decision, Identity, Known, Match, Minter};
-use crate::fetch::{Fetched, Validators};
+use crate::fetch::{FetchError, Fetched, Meta, Validators};
 use crate::model::{FeedMeta, Item, Outcome, ParsedFeed, SourceState, Stored};
+use crate::pace::{self, Attempt, Policy};
 use crate::store::{self, Write};
 use crate::{normalise, parse, route};
 
@@ -32,168 +34,167 @@ pub struct Report {
     pub elapsed_ms: u64,
     /// True when the source was already being polled and this poll did nothing.
     pub skipped: bool,
+    pub http_status: Option<u16>,
+    /// No scheduled poll before this.
+    pub next_poll: Option<DateTime<Utc>>,
+    /// A permanent redirect that has held for several polls: the URL to use instead.
+    pub moved_to: Option<String>,
 }
 
-/// Polls `source` once: fetches, stores what is new, records the outcome. Never panics on what
-/// a site sends; a store failure is the only error.
+/// What the scheduler calls: polls `source` unless it is not due (backoff, Retry-After, what the
+/// source asked) or gone. `None` when it was not polled.
+pub async fn poll_if_due(app: &App, source: &str) -> anyhow::Result<Option<Report>> {
+    let Some(config) = app.config.source(source) else {
+        anyhow::bail!("no source named {source:?} in {}", app.config.path.display());
+    };
+    let state = app.store.source_state(source)?;
+    if let Err(reason) = pace::due(&state, config.location.url().as_str(), Utc::now()) {
+        info!(source, status = "deferred", reason = %reason, "poll deferred");
+        return Ok(None);
+    }
+    poll_source(app, source).await.map(Some)
+}
+
+/// Polls `source` once, due or not: fetches, stores what is new, records the outcome and the
+/// source's health. Never panics on what a site sends; a store failure is the only error.
 pub async fn poll_source(app: &App, source: &str) -> anyhow::Result<Report> {
     let Some(lock) = app.running(source) else {
-        anyhow::bail!(
-            "no source named {source:?} in {}",
-            app.config.path.display()
-        );
+        anyhow::bail!("no source named {source:?} in {}", app.config.path.display());
     };
+    let config = app.config.source(source).expect("every source has a lock");
     let started = Instant::now();
     let Ok(_running) = lock.try_lock() else {
-        info!(
-            source,
-            status = "skipped",
-            "poll skipped: the previous poll of this source is still running"
-        );
+        info!(source, status = "skipped", "poll skipped: the previous poll of this source is still running");
         return Ok(Report::skipped(source));
     };
     let mut state = app.store.source_state(source)?;
     let now = Utc::now();
-    state.last_attempt = Some(now);
-    let result = fetch_and_decide(app, source, &state).await;
-    let report = match result {
-        Ok(Step::NotModified) => {
-            state.last_success = Some(now);
-            state.last_outcome = Some(Outcome::NotModified);
-            state.last_error = None;
-            state.consecutive_failures = 0;
-            app.store
-                .apply(Write {
-                    source: Some((source.to_string(), state)),
-                    ..Write::default()
-                })
-                .await?;
-            Report::new(source, Outcome::NotModified, None)
+    let step = fetch_and_parse(app, config, &state).await;
+    // Deciding and writing happen under the write lock, so two sources carrying one story never
+    // write it from stale copies.
+    let _writing = match step {
+        Step::Document { .. } => Some(app.writing.lock().await),
+        _ => None,
+    };
+    let url = config.location.url().to_string();
+    let (attempt, write, mut report) = match step {
+        Step::NotModified(meta) => {
+            let attempt = Attempt::new(Outcome::NotModified, &meta, url);
+            (attempt, Write::default(), Report::new(source, Outcome::NotModified, None))
         }
-        Ok(Step::Document { feed, validators }) => {
-            let _writing = app.writing.lock().await;
-            let (write, mut report) = decide(app, source, feed.entries_items, now)?;
+        Step::Document { feed, validators, meta } => {
+            let (write, report) = decide(app, source, feed.items, now)?;
             state.feed = Some(feed.meta);
             state.etag = validators.etag;
             state.last_modified = validators.last_modified;
-            state.last_success = Some(now);
-            state.last_error = None;
-            state.consecutive_failures = 0;
             state.items_seen += report.new.len() as u64;
-            state.last_outcome = Some(report.outcome.clone());
-            app.store
-                .apply(Write {
-                    source: Some((source.to_string(), state)),
-                    ..write
-                })
-                .await?;
-            report.elapsed_ms = elapsed(started);
-            report
+            let mut attempt = Attempt::new(report.outcome.clone(), &meta, url);
+            attempt.fresh_for = attempt.fresh_for.max(feed.ttl);
+            (attempt, write, report)
         }
-        Err(error) => {
-            state.last_outcome = Some(Outcome::Failed);
-            state.last_error = Some(error.clone());
-            state.consecutive_failures += 1;
-            app.store
-                .apply(Write {
-                    source: Some((source.to_string(), state)),
-                    ..Write::default()
-                })
-                .await?;
-            Report::new(source, Outcome::Failed, Some(error))
+        Step::Failed { outcome, error, status, retry_after } => {
+            let attempt = Attempt {
+                http_status: status,
+                error: Some(error.clone()),
+                retry_after,
+                ..Attempt::new(outcome.clone(), &Meta::default(), url)
+            };
+            (attempt, Write::default(), Report::new(source, outcome, Some(error)))
         }
     };
-    let report = Report {
-        elapsed_ms: elapsed(started),
-        ..report
-    };
+    let policy = Policy { max_backoff: app.config.fetch.max_backoff, ignore_ttl: config.ignore_ttl };
+    pace::record(&mut state, &attempt, now, policy, source);
+    report.http_status = state.last_status;
+    report.next_poll = state.next_poll;
+    report.moved_to = pace::moved(&state).map(str::to_string);
+    app.store.apply(Write { source: Some((source.to_string(), state)), ..write }).await?;
+    report.elapsed_ms = elapsed(started);
     log(&report);
     Ok(report)
 }
 
+impl Attempt {
+    fn new(outcome: Outcome, meta: &Meta, url: String) -> Attempt {
+        Attempt {
+            outcome,
+            http_status: meta.status,
+            error: None,
+            retry_after: None,
+            fresh_for: meta.fresh_for,
+            moved_to: meta.moved_to.as_ref().map(|u| u.to_string()),
+            url,
+        }
+    }
+}
+
 enum Step {
-    NotModified,
-    Document {
-        feed: Normalised,
-        validators: Validators,
-    },
+    NotModified(Meta),
+    Document { feed: Normalised, validators: Validators, meta: Meta },
+    Failed { outcome: Outcome, error: String, status: Option<u16>, retry_after: Option<Duration> },
 }
 
 /// A document's items in tidings' model, and the feed's own metadata.
 struct Normalised {
     meta: FeedMeta,
-    entries_items: Vec<Item>,
+    items: Vec<Item>,
+    /// The feed's `<ttl>`.
+    ttl: Option<Duration>,
 }
 
-/// The network and parsing half of a poll; errors come back as the text the status page shows.
-async fn fetch_and_decide(app: &App, source: &str, state: &SourceState) -> Result<Step, String> {
-    let config = app.config.source(source).expect("checked by the caller");
-    let validators = Validators {
-        etag: state.etag.clone(),
-        last_modified: state.last_modified.clone(),
-    };
-    let document = match app.fetcher.fetch(&config.location, &validators).await {
-        Ok(Fetched::NotModified) => return Ok(Step::NotModified),
+/// The network and parsing half of a poll.
+async fn fetch_and_parse(app: &App, config: &Source, state: &SourceState) -> Step {
+    let validators = Validators { etag: state.etag.clone(), last_modified: state.last_modified.clone() };
+    let document = match app.fetcher.fetch(config, &validators).await {
+        Ok(Fetched::NotModified(meta)) => return Step::NotModified(meta),
         Ok(Fetched::Document(document)) => document,
-        Err(e) => return Err(e.to_string()),
+        Err(e) => {
+            let outcome = match e {
+                FetchError::Throttled { .. } => Outcome::Throttled,
+                FetchError::Gone => Outcome::Gone,
+                _ => Outcome::Failed,
+            };
+            return Step::Failed { outcome, error: e.to_string(), status: e.status(), retry_after: e.retry_after() };
+        }
     };
-    let url = document.url.clone();
-    let body = document.body.clone();
-    let parsed = tokio::task::spawn_blocking(move || parse::parse(&body, &url))
-        .await
-        .map_err(|e| format!("the parser stopped: {e}"))?;
-    let feed = parsed.map_err(|e| match &document.content_type {
-        Some(ct) => format!("{e} (Content-Type: {ct})"),
-        None => e.to_string(),
-    })?;
-    Ok(Step::Document {
-        feed: normalise_feed(feed, source, &document.url),
-        validators: document.validators,
-    })
+    let (url, body) = (document.url.clone(), document.body.clone());
+    let parsed = tokio::task::spawn_blocking(move || parse::parse(&body, &url)).await;
+    let failed = |error: String| Step::Failed {
+        outcome: Outcome::Failed,
+        error,
+        status: document.meta.status,
+        retry_after: None,
+    };
+    let feed = match parsed {
+        Err(e) => return failed(format!("the parser stopped: {e}")),
+        Ok(Err(e)) => {
+            return failed(match &document.content_type {
+                Some(ct) => format!("{e} (Content-Type: {ct})"),
+                None => e.to_string(),
+            })
+        }
+        Ok(Ok(feed)) => feed,
+    };
+    let feed = normalise_feed(feed, &config.id, &document.url);
+    Step::Document { feed, validators: document.validators, meta: document.meta }
 }
 
 fn normalise_feed(feed: ParsedFeed, source: &str, url: &url::Url) -> Normalised {
     let meta = FeedMeta {
         id: feed.id,
         title: feed.title,
-        link: feed
-            .link
-            .as_deref()
-            .and_then(|l| normalise::absolute_http(url, l)),
+        link: feed.link.as_deref().and_then(|l| normalise::absolute_http(url, l)),
         updated: feed.updated,
     };
-    let entries_items = feed
-        .entries
-        .into_iter()
-        .map(|e| normalise::normalise(e, source, url))
-        .collect();
-    Normalised {
-        meta,
-        entries_items,
-    }
+    let ttl = feed.ttl.map(|minutes| Duration::from_secs(u64::from(minutes) * 60));
+    let items = feed.entries.into_iter().map(|e| normalise::normalise(e, source, url)).collect();
+    Normalised { meta, items, ttl }
 }
 
 /// Decides every item of one document against the store and what this poll decided already.
-fn decide(
-    app: &App,
-    source: &str,
-    items: Vec<Item>,
-    now: chrono::DateTime<Utc>,
-) -> store::Result<(Write, Report)> {
-    let minter = Minter {
-        authority: &app.authority,
-        now,
-    };
+fn decide(app: &App, source: &str, items: Vec<Item>, now: chrono::DateTime<Utc>) -> store::Result<(Write, Report)> {
+    let minter = Minter { authority: &app.authority, now };
     let mut pending = Pending::default();
-    let mut report = Report::new(
-        source,
-        Outcome::Ok {
-            new: 0,
-            updated: 0,
-            unchanged: 0,
-        },
-        None,
-    );
+    let mut report = Report::new(source, Outcome::Ok { new: 0, updated: 0, unchanged: 0 }, None);
     let mut unchanged = 0;
     for item in items {
         let identity = Identity::of(&item);
@@ -223,11 +224,7 @@ fn decide(
         pending.alias(&story.key, missing);
         pending.put(story);
     }
-    report.outcome = Outcome::Ok {
-        new: report.new.len(),
-        updated: report.updated.len(),
-        unchanged,
-    };
+    report.outcome = Outcome::Ok { new: report.new.len(), updated: report.updated.len(), unchanged };
     Ok((pending.into_write(), report))
 }
 
@@ -258,10 +255,7 @@ impl Pending {
         let link = identity.link.iter().map(|k| (k, Match::Link));
         own.chain(link).find_map(|(key, by)| {
             let story = self.keys.get(key)?;
-            Some(Known {
-                stored: self.stories.get(story)?.clone(),
-                by,
-            })
+            Some(Known { stored: self.stories.get(story)?.clone(), by })
         })
     }
 
@@ -273,15 +267,8 @@ impl Pending {
             (Some(p), _) => p,
             (None, s) => s?,
         };
-        let stored = self
-            .stories
-            .get(&best.stored.key)
-            .cloned()
-            .unwrap_or(best.stored);
-        Some(Known {
-            stored,
-            by: best.by,
-        })
+        let stored = self.stories.get(&best.stored.key).cloned().unwrap_or(best.stored);
+        Some(Known { stored, by: best.by })
     }
 
     fn alias(&mut self, story: &str, keys: Vec<String>) {
@@ -301,16 +288,8 @@ impl Pending {
     }
 
     fn into_write(mut self) -> Write {
-        let stories = self
-            .order
-            .iter()
-            .filter_map(|k| self.stories.remove(k))
-            .collect();
-        Write {
-            stories,
-            aliases: self.aliases,
-            source: None,
-        }
+        let stories = self.order.iter().filter_map(|k| self.stories.remove(k)).collect();
+        Write { stories, aliases: self.aliases, source: None }
     }
 }
 
@@ -329,16 +308,8 @@ pub async fn reroute_all(app: &App) -> anyhow::Result<usize> {
     }
     let count = moved.len();
     if count > 0 {
-        app.store
-            .apply(Write {
-                stories: moved,
-                ..Write::default()
-            })
-            .await?;
-        info!(
-            stories = count,
-            "re-routed stored stories under the current topic rules"
-        );
+        app.store.apply(Write { stories: moved, ..Write::default() }).await?;
+        info!(stories = count, "re-routed stored stories under the current topic rules");
     }
     Ok(count)
 }
@@ -353,42 +324,37 @@ impl Report {
             updated: Vec::new(),
             elapsed_ms: 0,
             skipped: false,
+            http_status: None,
+            next_poll: None,
+            moved_to: None,
         }
     }
 
     fn skipped(source: &str) -> Report {
-        Report {
-            skipped: true,
-            ..Report::new(source, Outcome::NotModified, None)
-        }
+        Report { skipped: true, ..Report::new(source, Outcome::NotModified, None) }
     }
 }
 
 /// A report as `tidings poll` prints it: a line, then the titles of what was new or changed.
 pub fn describe(report: &Report) -> String {
+    let source = &report.source;
     let mut out = match (&report.error, &report.outcome) {
-        _ if report.skipped => format!(
-            "{}: skipped, a poll of it is already running",
-            report.source
-        ),
-        (Some(error), _) => format!("{}: failed: {error}", report.source),
-        (None, Outcome::NotModified) => format!("{}: not modified", report.source),
-        (
-            None,
-            Outcome::Ok {
-                new,
-                updated,
-                unchanged,
-            },
-        ) => {
-            format!(
-                "{}: {new} new, {updated} updated, {unchanged} unchanged",
-                report.source
-            )
+        _ if report.skipped => format!("{source}: skipped, a poll of it is already running"),
+        (Some(error), Outcome::Throttled) => format!("{source}: throttled: {error}"),
+        (Some(error), Outcome::Gone) => format!("{source}: gone: {error}"),
+        (Some(error), _) => format!("{source}: failed: {error}"),
+        (None, Outcome::Ok { new, updated, unchanged }) => {
+            format!("{source}: {new} new, {updated} updated, {unchanged} unchanged")
         }
-        (None, Outcome::Failed) => format!("{}: failed", report.source),
+        (None, outcome) => format!("{source}: {}", outcome.status().replace('_', " ")),
     };
     out.push_str(&format!(" ({} ms)", report.elapsed_ms));
+    if let Some(next) = report.next_poll {
+        out.push_str(&format!("; next poll not before {}", next.format("%Y-%m-%d %H:%M:%S UTC")));
+    }
+    if let Some(to) = &report.moved_to {
+        out.push_str(&format!("\n  moved permanently to {to}: update the source's url"));
+    }
     for title in &report.new {
         out.push_str(&format!("\n  new: {title}"));
     }
@@ -406,12 +372,16 @@ fn elapsed(started: Instant) -> u64 {
 fn log(report: &Report) {
     let status = report.outcome.status();
     let (new, updated) = (report.new.len(), report.updated.len());
+    let http_status = report.http_status.map_or(String::new(), |s| s.to_string());
+    let next_poll = report.next_poll.map_or(String::new(), |t| t.to_rfc3339());
+    let elapsed_ms = report.elapsed_ms;
     match &report.error {
-        None => {
-            info!(source = %report.source, status, new, updated, elapsed_ms = report.elapsed_ms, "poll")
-        }
+        None => info!(source = %report.source, status, new, updated, http_status, next_poll, elapsed_ms, "poll"),
         Some(error) => {
-            warn!(source = %report.source, status, new, updated, elapsed_ms = report.elapsed_ms, error = %error, "poll")
+            warn!(source = %report.source, status, new, updated, http_status, next_poll, elapsed_ms, error = %error, "poll")
         }
+    }
+    if let Some(to) = &report.moved_to {
+        warn!(source = %report.source, moved_to = %to, "the source has moved permanently: update its url");
     }
 }

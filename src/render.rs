@@ -35,11 +35,7 @@ pub struct SourceInfo {
 
 /// Renders `items` (newest first) as an Atom document.
 pub fn atom(info: &FeedInfo, items: &[Stored], sources: &HashMap<String, SourceInfo>) -> String {
-    let updated = items
-        .iter()
-        .map(|s| s.updated)
-        .max()
-        .unwrap_or(info.fallback_updated);
+    let updated = items.iter().map(|s| s.updated).max().unwrap_or(info.fallback_updated);
     let feed = Feed {
         title: Text::plain(info.title),
         id: info.self_url.clone(),
@@ -64,33 +60,15 @@ fn entry(stored: &Stored, sources: &HashMap<String, SourceInfo>) -> Entry {
     let item = &stored.item;
     let origin = sources.get(&item.source);
     let origin_title = origin.map_or(item.source.as_str(), |s| s.title.as_str());
-    let author = item
-        .author
-        .clone()
-        .unwrap_or_else(|| origin_title.to_string());
+    let author = item.author.clone().unwrap_or_else(|| origin_title.to_string());
     Entry {
         title: Text::plain(item.title.clone()),
         id: stored.entry_id.clone(),
         updated: fixed(stored.updated),
         published: item.published.map(fixed),
-        authors: vec![Person {
-            name: author,
-            ..Default::default()
-        }],
-        links: item
-            .link
-            .iter()
-            .map(|l| link(l, "alternate", Some("text/html")))
-            .collect(),
-        categories: item
-            .categories
-            .iter()
-            .map(|c| Category {
-                term: c.clone(),
-                scheme: None,
-                label: None,
-            })
-            .collect(),
+        authors: vec![Person { name: author, ..Default::default() }],
+        links: item.link.iter().map(|l| link(l, "alternate", Some("text/html"))).collect(),
+        categories: item.categories.iter().map(|c| Category { term: c.clone(), scheme: None, label: None }).collect(),
         summary: item.summary.clone().map(Text::html),
         content: item.content.clone().map(|value| Content {
             value: Some(value),
@@ -105,37 +83,22 @@ fn entry(stored: &Stored, sources: &HashMap<String, SourceInfo>) -> Entry {
 /// `atom:source`: the origin feed's id, title, links and updated.
 fn source(id: &str, info: &SourceInfo, stored: &Stored) -> Source {
     let meta = info.state.feed.as_ref();
-    let feed_id = meta
-        .and_then(|m| m.id.clone())
-        .filter(|id| is_absolute_iri(id))
-        .unwrap_or_else(|| {
-            if info.url.starts_with("http") {
-                info.url.clone()
-            } else {
-                format!("urn:tidings:source:{id}")
-            }
-        });
+    let feed_id = meta.and_then(|m| m.id.clone()).filter(|id| is_absolute_iri(id)).unwrap_or_else(|| {
+        if info.url.starts_with("http") {
+            info.url.clone()
+        } else {
+            format!("urn:tidings:source:{id}")
+        }
+    });
     let mut links = Vec::new();
     if info.url.starts_with("http") {
         links.push(link(&info.url, "self", None));
     }
-    if let Some(site) = meta
-        .and_then(|m| m.link.as_deref())
-        .filter(|l| l.starts_with("http"))
-    {
+    if let Some(site) = meta.and_then(|m| m.link.as_deref()).filter(|l| l.starts_with("http")) {
         links.push(link(site, "alternate", Some("text/html")));
     }
-    let updated = meta
-        .and_then(|m| m.updated)
-        .or(info.state.last_success)
-        .unwrap_or(stored.updated);
-    Source {
-        title: Text::plain(info.title.clone()),
-        id: feed_id,
-        updated: fixed(updated),
-        links,
-        ..Default::default()
-    }
+    let updated = meta.and_then(|m| m.updated).or(info.state.last_success).unwrap_or(stored.updated);
+    Source { title: Text::plain(info.title.clone()), id: feed_id, updated: fixed(updated), links, ..Default::default() }
 }
 
 fn link(href: &str, rel: &str, mime_type: Option<&str>) -> Link {

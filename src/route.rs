@@ -15,9 +15,7 @@ pub fn route(item: &Item, source_topics: &[String], topics: &[Topic]) -> Vec<Str
     let words = item_words(item);
     topics
         .iter()
-        .filter(|t| {
-            source_topics.contains(&t.id) || t.include.iter().any(|k| contains_phrase(&words, k))
-        })
+        .filter(|t| source_topics.contains(&t.id) || t.include.iter().any(|k| contains_phrase(&words, k)))
         .filter(|t| !t.exclude.iter().any(|k| contains_phrase(&words, k)))
         .map(|t| t.id.clone())
         .collect()
@@ -83,10 +81,7 @@ mod tests {
         let it = item("Record DRUG haul", "<p>Customs made a seizure</p>", &[]);
         assert_eq!(route(&it, &source, &topics), ["enforcement", "news"]);
         let webinar = item("Drug webinar", "", &[]);
-        assert!(
-            route(&webinar, &source, &topics).is_empty(),
-            "exclude beats the source's topics too"
-        );
+        assert!(route(&webinar, &source, &topics).is_empty(), "exclude beats the source's topics too");
         let origin = item("Workshop", "A workshop on Rules of Origin", &[]);
         assert_eq!(route(&origin, &[], &topics), ["origin"]);
     }
@@ -95,16 +90,10 @@ mod tests {
     fn whole_words_only() {
         let topics = [topic("enforcement", &["drug"], &[])];
         assert!(route(&item("Drugstore opening", "", &[]), &[], &topics).is_empty());
-        assert_eq!(
-            route(&item("A", "", &["Drug"]), &[], &topics),
-            ["enforcement"]
-        );
+        assert_eq!(route(&item("A", "", &["Drug"]), &[], &topics), ["enforcement"]);
         let split = item("rules", "", &["origin"]);
         let origin = [topic("origin", &["rules of origin"], &[])];
-        assert!(
-            route(&split, &[], &origin).is_empty(),
-            "a phrase does not span fields"
-        );
+        assert!(route(&split, &[], &origin).is_empty(), "a phrase does not span fields");
     }
 
     #[test]

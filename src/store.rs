@@ -58,10 +58,7 @@ impl Store {
     pub fn open(path: &Path) -> Result<Store> {
         let db = sled::Config::new().path(path).open().map_err(|e| match e {
             sled::Error::Io(io) if io.to_string().contains("lock") => Self::locked(path),
-            other => StoreError::Open {
-                path: path.to_path_buf(),
-                message: other.to_string(),
-            },
+            other => StoreError::Open { path: path.to_path_buf(), message: other.to_string() },
         })?;
         let tree = db.open_tree("tidings")?;
         if tree.get("m:created")?.is_none() {
@@ -72,9 +69,7 @@ impl Store {
     }
 
     fn locked(path: &Path) -> StoreError {
-        StoreError::Locked {
-            path: path.to_path_buf(),
-        }
+        StoreError::Locked { path: path.to_path_buf() }
     }
 
     /// When the store was made: the `updated` of a feed that has no entries yet.
@@ -90,11 +85,8 @@ impl Store {
     pub fn find(&self, identity: &Identity) -> Result<Option<(Known, Vec<String>)>> {
         let mut found = None;
         let mut missing = Vec::new();
-        for (key, by) in identity
-            .own
-            .iter()
-            .map(|k| (k, Match::Own))
-            .chain(identity.link.iter().map(|k| (k, Match::Link)))
+        for (key, by) in
+            identity.own.iter().map(|k| (k, Match::Own)).chain(identity.link.iter().map(|k| (k, Match::Link)))
         {
             match self.tree.get(format!("k:{key}"))? {
                 Some(story) if found.is_none() => {
@@ -202,10 +194,8 @@ fn encode<T: Serialize>(value: &T) -> Vec<u8> {
 }
 
 fn decode<T: DeserializeOwned>(key: &[u8], value: &[u8]) -> Result<T> {
-    serde_json::from_slice(value).map_err(|e| StoreError::Corrupt {
-        key: String::from_utf8_lossy(key).into_owned(),
-        message: e.to_string(),
-    })
+    serde_json::from_slice(value)
+        .map_err(|e| StoreError::Corrupt { key: String::from_utf8_lossy(key).into_owned(), message: e.to_string() })
 }
 
 #[cfg(test)]

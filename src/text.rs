@@ -7,9 +7,7 @@ use std::borrow::Cow;
 /// return, and the non-characters U+FFFE and U+FFFF.
 pub fn clean(text: &str) -> String {
     text.chars()
-        .filter(|&c| {
-            matches!(c, '\t' | '\n' | '\r') || !(c < ' ' || c == '\u{fffe}' || c == '\u{ffff}')
-        })
+        .filter(|&c| matches!(c, '\t' | '\n' | '\r') || !(c < ' ' || c == '\u{fffe}' || c == '\u{ffff}'))
         .collect()
 }
 
@@ -35,8 +33,7 @@ pub fn html_to_text(html: &str) -> String {
     while let Some(start) = rest.find('<') {
         out.push_str(&rest[..start]);
         let tail = &rest[start..];
-        let is_tag = tail[1..]
-            .starts_with(|c: char| c.is_ascii_alphabetic() || matches!(c, '/' | '!' | '?'));
+        let is_tag = tail[1..].starts_with(|c: char| c.is_ascii_alphabetic() || matches!(c, '/' | '!' | '?'));
         if !is_tag {
             out.push('<');
             rest = &tail[1..];
@@ -60,10 +57,7 @@ pub fn html_to_text(html: &str) -> String {
 
 /// Splits text into lower-case words of letters and digits, Cyrillic and Latin alike.
 pub fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect()
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
 }
 
 #[cfg(test)]
@@ -72,33 +66,23 @@ mod tests {
 
     #[test]
     fn clean_drops_what_xml_forbids() {
-        assert_eq!(
-            clean("a\u{0}b\u{1}c\td\ne\u{fffe}f\u{ffff}g\u{b}"),
-            "abc\td\nefg"
-        );
+        assert_eq!(clean("a\u{0}b\u{1}c\td\ne\u{fffe}f\u{ffff}g\u{b}"), "abc\td\nefg");
     }
 
     #[test]
     fn decode_handles_html_entities() {
-        assert_eq!(
-            decode("Customs&nbsp;news &amp; more&#8217;s"),
-            "Customs\u{a0}news & more\u{2019}s"
-        );
+        assert_eq!(decode("Customs&nbsp;news &amp; more&#8217;s"), "Customs\u{a0}news & more\u{2019}s");
         assert_eq!(collapse_whitespace(&decode("a&nbsp;&nbsp;b")), "a b");
     }
 
     #[test]
     fn html_to_text_keeps_words_apart() {
-        let html =
-            "<p>Drug</p><p>seizure&nbsp;in <b>Dakar</b></p><script>var x = '<p>';</script>done < 3";
+        let html = "<p>Drug</p><p>seizure&nbsp;in <b>Dakar</b></p><script>var x = '<p>';</script>done < 3";
         assert_eq!(html_to_text(html), "Drug seizure in Dakar done < 3");
     }
 
     #[test]
     fn words_split_cyrillic_and_latin() {
-        assert_eq!(
-            words("Таможня: Контрабанда, DRUG-seizure!"),
-            ["таможня", "контрабанда", "drug", "seizure"]
-        );
+        assert_eq!(words("Таможня: Контрабанда, DRUG-seizure!"), ["таможня", "контрабанда", "drug", "seizure"]);
     }
 }

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
-use super::{config_dir, Checker, Config, Fetch, Location, Server, Source, Topic, ALL_TOPIC};
+use super::{config_dir, Checker, Config, Fetch, Location, Request, Server, Source, Topic, ALL_TOPIC};
 use crate::schedule::Schedule;
 
 const DEFAULT_SCHEDULE: &str = "0 */15 * * * *";
@@ -50,8 +50,14 @@ struct RawFetch {
     schedule: Option<Spanned<String>>,
     timeout_secs: Option<Spanned<i64>>,
     connect_timeout_secs: Option<Spanned<i64>>,
+    read_timeout_secs: Option<Spanned<i64>>,
     max_body_bytes: Option<Spanned<i64>>,
     user_agent: Option<String>,
+    max_backoff_secs: Option<Spanned<i64>>,
+    per_host_requests: Option<Spanned<i64>>,
+    host_interval_ms: Option<Spanned<i64>>,
+    max_in_flight: Option<Spanned<i64>>,
+    exempt_loopback: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -75,6 +81,15 @@ struct RawSource {
     #[serde(default)]
     topics: Vec<Spanned<String>>,
     schedule: Option<Spanned<String>>,
+    user_agent: Option<String>,
+    cookie: Option<String>,
+    username: Option<String>,
+    password: Option<Spanned<String>>,
+    #[serde(default)]
+    headers: std::collections::BTreeMap<String, Spanned<String>>,
+    proxy: Option<Spanned<String>>,
+    #[serde(default)]
+    ignore_ttl: bool,
 }
 
 impl RawConfig {
@@ -91,20 +106,12 @@ impl RawConfig {
         for (i, raw) in self.source.into_iter().enumerate() {
             let key = format!("source[{i}]");
             check_id(&raw.id, &format!("{key}.id"), false, &mut seen, check);
-            if let Some(source) = raw.validate(&key, &dir, &known, default_schedule.as_ref(), check)
-            {
+            if let Some(source) = raw.validate(&key, &dir, &known, default_schedule.as_ref(), check) {
                 sources.push(source);
             }
         }
         let store_path = lexical(&dir.join(self.store.path.as_deref().unwrap_or("data")));
-        Some(Config {
-            path: path.to_path_buf(),
-            server: server?,
-            store_path,
-            fetch: fetch?,
-            topics,
-            sources,
-        })
+        Some(Config { path: path.to_path_buf(), server: server?, store_path, fetch: fetch?, topics, sources })
     }
 }
 
@@ -113,10 +120,7 @@ impl RawServer {
         let listen = match &self.listen {
             None => Some(SocketAddr::from(([127, 0, 0, 1], 8080))),
             Some(l) => l.get_ref().parse::<SocketAddr>().ok().or_else(|| {
-                let msg = format!(
-                    "{:?} is not an address and port such as \"127.0.0.1:8080\"",
-                    l.get_ref()
-                );
+                let msg = format!("{:?} is not an address and port such as \"127.0.0.1:8080\"", l.get_ref());
                 check.fail(Some(l.span().start), "server.listen", msg);
                 None
             }),
@@ -134,11 +138,7 @@ impl RawServer {
         };
         let max_entries = positive(self.max_entries.as_ref(), "server.max_entries", check)
             .unwrap_or(DEFAULT_MAX_ENTRIES as u64) as usize;
-        Some(Server {
-            listen: listen?,
-            base_url,
-            max_entries,
-        })
+        Some(Server { listen: listen?, base_url, max_entries })
     }
 }
 
@@ -148,24 +148,34 @@ impl RawFetch {
             None => Some(Schedule::parse(DEFAULT_SCHEDULE).expect("the default schedule parses")),
             Some(s) => schedule(s, "fetch.schedule", check),
         };
-        let timeout =
-            positive(self.timeout_secs.as_ref(), "fetch.timeout_secs", check).unwrap_or(20);
-        let connect = positive(
-            self.connect_timeout_secs.as_ref(),
-            "fetch.connect_timeout_secs",
-            check,
-        )
-        .unwrap_or(10);
-        let max_body_bytes = positive(self.max_body_bytes.as_ref(), "fetch.max_body_bytes", check)
-            .unwrap_or(10 * 1024 * 1024);
+        let timeout = positive(self.timeout_secs.as_ref(), "fetch.timeout_secs", check).unwrap_or(20);
+        let connect = positive(self.connect_timeout_secs.as_ref(), "fetch.connect_timeout_secs", check).unwrap_or(10);
+        let read = positive(self.read_timeout_secs.as_ref(), "fetch.read_timeout_secs", check).unwrap_or(15);
+        let max_body_bytes =
+            positive(self.max_body_bytes.as_ref(), "fetch.max_body_bytes", check).unwrap_or(10 * 1024 * 1024);
+        let max_backoff = positive(self.max_backoff_secs.as_ref(), "fetch.max_backoff_secs", check).unwrap_or(86_400);
+        let per_host = positive(self.per_host_requests.as_ref(), "fetch.per_host_requests", check).unwrap_or(1);
+        let max_in_flight = positive(self.max_in_flight.as_ref(), "fetch.max_in_flight", check).unwrap_or(16);
+        let host_interval = match &self.host_interval_ms {
+            Some(ms) if *ms.get_ref() >= 0 => *ms.get_ref() as u64,
+            Some(ms) => {
+                check.fail(Some(ms.span().start), "fetch.host_interval_ms", "must be 0 or more");
+                0
+            }
+            None => 1000,
+        };
         Some(Fetch {
             schedule: schedule?,
             timeout: Duration::from_secs(timeout),
             connect_timeout: Duration::from_secs(connect.min(timeout)),
+            read_timeout: Duration::from_secs(read.min(timeout)),
             max_body_bytes,
-            user_agent: self
-                .user_agent
-                .unwrap_or_else(|| format!("tidings/{}", env!("CARGO_PKG_VERSION"))),
+            user_agent: self.user_agent.unwrap_or_else(|| format!("tidings/{}", env!("CARGO_PKG_VERSION"))),
+            max_backoff: Duration::from_secs(max_backoff),
+            per_host: per_host as usize,
+            host_interval: Duration::from_millis(host_interval),
+            max_in_flight: max_in_flight as usize,
+            exempt_loopback: self.exempt_loopback.unwrap_or(true),
         })
     }
 }
@@ -191,17 +201,11 @@ fn validate_topics(raw: Vec<RawTopic>, server: Option<&Server>, check: &mut Chec
         };
         let include = words(t.include, "include", check);
         let exclude = words(t.exclude, "exclude", check);
-        let max_entries = positive(t.max_entries.as_ref(), &format!("{key}.max_entries"), check)
-            .map_or(default_max, |n| n as usize);
+        let max_entries =
+            positive(t.max_entries.as_ref(), &format!("{key}.max_entries"), check).map_or(default_max, |n| n as usize);
         let id = t.id.into_inner();
         let title = t.title.unwrap_or_else(|| id.clone());
-        topics.push(Topic {
-            id,
-            title,
-            include,
-            exclude,
-            max_entries,
-        });
+        topics.push(Topic { id, title, include, exclude, max_entries });
     }
     topics
 }
@@ -235,6 +239,7 @@ impl RawSource {
             Some(s) => schedule(s, &format!("{key}.schedule"), check),
             None => default_schedule.cloned(),
         };
+        let request = self.request(key, check);
         let id = self.id.into_inner();
         Some(Source {
             title: self.title.unwrap_or_else(|| id.clone()),
@@ -242,50 +247,72 @@ impl RawSource {
             location: location.ok()?,
             topics: source_topics,
             schedule: schedule?,
+            request,
+            ignore_ttl: self.ignore_ttl,
         })
+    }
+
+    /// The per-source request settings, checked for what HTTP cannot carry.
+    fn request(&self, key: &str, check: &mut Checker) -> Request {
+        let basic_auth = match (&self.username, &self.password) {
+            (Some(user), password) => {
+                Some((user.clone(), password.as_ref().map(|p| p.get_ref().clone()).unwrap_or_default()))
+            }
+            (None, Some(p)) => {
+                check.fail(Some(p.span().start), format!("{key}.password"), "a password needs a username");
+                None
+            }
+            (None, None) => None,
+        };
+        let mut headers = Vec::new();
+        for (name, value) in &self.headers {
+            let token = |c: u8| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c);
+            if name.is_empty() || !name.bytes().all(token) {
+                check.fail(
+                    Some(value.span().start),
+                    format!("{key}.headers"),
+                    format!("{name:?} is not a valid header name"),
+                );
+            } else if value.get_ref().chars().any(|c| c.is_control() && c != '\t') {
+                check.fail(
+                    Some(value.span().start),
+                    format!("{key}.headers.{name}"),
+                    "a header value cannot hold control characters",
+                );
+            } else {
+                headers.push((name.clone(), value.get_ref().clone()));
+            }
+        }
+        let proxy = self.proxy.as_ref().and_then(|p| match Url::parse(p.get_ref()) {
+            Ok(url) if matches!(url.scheme(), "http" | "https" | "socks5" | "socks5h") && url.has_host() => Some(url),
+            _ => {
+                let msg = format!("{:?} is not a proxy URL such as \"http://proxy.example:3128\"", p.get_ref());
+                check.fail(Some(p.span().start), format!("{key}.proxy"), msg);
+                None
+            }
+        });
+        Request { user_agent: self.user_agent.clone(), cookie: self.cookie.clone(), basic_auth, headers, proxy }
     }
 }
 
 /// Ids appear in URLs, store keys and tag URIs: `[a-z0-9-]+`, unique within their kind.
-fn check_id(
-    id: &Spanned<String>,
-    key: &str,
-    topic: bool,
-    seen: &mut HashSet<String>,
-    check: &mut Checker,
-) {
+fn check_id(id: &Spanned<String>, key: &str, topic: bool, seen: &mut HashSet<String>, check: &mut Checker) {
     let at = Some(id.span().start);
     let value = id.get_ref();
     if value.is_empty()
         || value.len() > 64
-        || !value
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        || !value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     {
-        check.fail(
-            at,
-            key,
-            format!("{value:?} is not a valid id: use 1 to 64 of a-z, 0-9 and -"),
-        );
+        check.fail(at, key, format!("{value:?} is not a valid id: use 1 to 64 of a-z, 0-9 and -"));
     } else if topic && value == ALL_TOPIC {
-        check.fail(
-            at,
-            key,
-            "\"all\" is reserved for the built-in feed of everything",
-        );
+        check.fail(at, key, "\"all\" is reserved for the built-in feed of everything");
     } else if !seen.insert(value.clone()) {
-        check.fail(
-            at,
-            key,
-            format!("duplicate id {value:?}: ids must be unique"),
-        );
+        check.fail(at, key, format!("duplicate id {value:?}: ids must be unique"));
     }
 }
 
 fn schedule(raw: &Spanned<String>, key: &str, check: &mut Checker) -> Option<Schedule> {
-    Schedule::parse(raw.get_ref())
-        .map_err(|e| check.fail(Some(raw.span().start), key, e))
-        .ok()
+    Schedule::parse(raw.get_ref()).map_err(|e| check.fail(Some(raw.span().start), key, e)).ok()
 }
 
 fn positive(raw: Option<&Spanned<i64>>, key: &str, check: &mut Checker) -> Option<u64> {
@@ -293,11 +320,7 @@ fn positive(raw: Option<&Spanned<i64>>, key: &str, check: &mut Checker) -> Optio
     match u64::try_from(*raw.get_ref()) {
         Ok(n) if n > 0 => Some(n),
         _ => {
-            check.fail(
-                Some(raw.span().start),
-                key,
-                format!("must be a positive whole number, not {}", raw.get_ref()),
-            );
+            check.fail(Some(raw.span().start), key, format!("must be a positive whole number, not {}", raw.get_ref()));
             None
         }
     }
@@ -311,25 +334,14 @@ fn location(raw: &str, dir: &Path) -> Result<Location, String> {
     }
     if !raw.contains("://") {
         let path = PathBuf::from(raw);
-        return Ok(Location::File(if path.is_absolute() {
-            path
-        } else {
-            dir.join(path)
-        }));
+        return Ok(Location::File(if path.is_absolute() { path } else { dir.join(path) }));
     }
     let url = Url::parse(raw).map_err(|e| format!("{raw:?} is not a valid URL: {e}"))?;
     match url.scheme() {
-        "http" | "https" if url.host_str().is_some_and(|h| !h.is_empty()) => {
-            Ok(Location::Http(url))
-        }
+        "http" | "https" if url.host_str().is_some_and(|h| !h.is_empty()) => Ok(Location::Http(url)),
         "http" | "https" => Err(format!("{raw:?} has no host")),
-        "file" => url
-            .to_file_path()
-            .map(Location::File)
-            .map_err(|_| format!("{raw:?} is not a local file URL")),
-        other => Err(format!(
-            "{raw:?}: the scheme {other:?} is not supported; use http://, https:// or file://"
-        )),
+        "file" => url.to_file_path().map(Location::File).map_err(|_| format!("{raw:?} is not a local file URL")),
+        other => Err(format!("{raw:?}: the scheme {other:?} is not supported; use http://, https:// or file://")),
     }
 }
 
@@ -339,9 +351,7 @@ fn lexical(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for part in path.components() {
         match part {
-            Component::ParentDir
-                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
-            {
+            Component::ParentDir if matches!(out.components().next_back(), Some(Component::Normal(_))) => {
                 out.pop();
             }
             Component::CurDir => {}

@@ -59,27 +59,14 @@ fn a_full_config_is_understood() {
     assert_eq!(config.store_path, Path::new("/etc/tidings/data"));
     assert_eq!(config.fetch.max_body_bytes, 1000);
     assert_eq!(config.topics[0].include, ["drug", "counterfeit", "seizure"]);
-    assert_eq!(
-        config.topics[1].title, "origin",
-        "the title defaults to the id"
-    );
+    assert_eq!(config.topics[1].title, "origin", "the title defaults to the id");
     let wco = config.source("wco-news").unwrap();
     assert_eq!(wco.schedule.expr(), "0 */30 * * * *");
     assert_eq!(wco.topics, ["enforcement"]);
     let local = config.source("local").unwrap();
-    assert_eq!(
-        local.location,
-        Location::File("/etc/tidings/feeds/local.xml".into())
-    );
-    assert_eq!(
-        local.schedule.expr(),
-        "0 */15 * * * *",
-        "the [fetch] schedule is the default"
-    );
-    assert_eq!(
-        config.source("file-url").unwrap().location,
-        Location::File("/srv/feed.xml".into())
-    );
+    assert_eq!(local.location, Location::File("/etc/tidings/feeds/local.xml".into()));
+    assert_eq!(local.schedule.expr(), "0 */15 * * * *", "the [fetch] schedule is the default");
+    assert_eq!(config.source("file-url").unwrap().location, Location::File("/srv/feed.xml".into()));
 }
 
 #[test]
@@ -93,104 +80,59 @@ fn defaults_fill_an_empty_file() {
 
 #[test]
 fn unknown_keys_are_refused_with_their_line() {
-    let text = GOOD.replace(
-        "user_agent = \"tidings-test\"",
-        "user_agent = \"x\"\nuser_agnet = \"y\"",
-    );
+    let text = GOOD.replace("user_agent = \"tidings-test\"", "user_agent = \"x\"\nuser_agnet = \"y\"");
     let msg = problem(&text);
-    assert!(
-        msg.starts_with("/etc/tidings/tidings.toml:14: user_agnet: unknown field `user_agnet`"),
-        "{msg}"
-    );
+    assert!(msg.starts_with("/etc/tidings/tidings.toml:14: user_agnet: unknown field `user_agnet`"), "{msg}");
 }
 
 #[test]
 fn duplicate_ids_are_refused() {
     let text = GOOD.replace("id = \"local\"", "id = \"wco-news\"");
     let msg = problem(&text);
-    assert!(
-        msg.contains(":32: source[1].id: duplicate id \"wco-news\""),
-        "{msg}"
-    );
+    assert!(msg.contains(":32: source[1].id: duplicate id \"wco-news\""), "{msg}");
 }
 
 #[test]
 fn undefined_topics_are_refused() {
-    let text = GOOD.replace(
-        "topics = [\"enforcement\"]",
-        "topics = [\"enforcement\", \"smuggling\"]",
-    );
+    let text = GOOD.replace("topics = [\"enforcement\"]", "topics = [\"enforcement\", \"smuggling\"]");
     let msg = problem(&text);
-    assert!(
-        msg.contains(
-            ":28: source[0].topics[1]: names topic \"smuggling\", which no [[topic]] defines"
-        ),
-        "{msg}"
-    );
+    assert!(msg.contains(":28: source[0].topics[1]: names topic \"smuggling\", which no [[topic]] defines"), "{msg}");
 }
 
 #[test]
 fn reserved_and_malformed_ids_are_refused() {
     let msg = problem(&GOOD.replace("id = \"origin\"", "id = \"all\""));
-    assert!(
-        msg.contains(":22: topic[1].id: \"all\" is reserved"),
-        "{msg}"
-    );
+    assert!(msg.contains(":22: topic[1].id: \"all\" is reserved"), "{msg}");
     let msg = problem(&GOOD.replace("id = \"origin\"", "id = \"Rules Of Origin\""));
-    assert!(
-        msg.contains("topic[1].id: \"Rules Of Origin\" is not a valid id"),
-        "{msg}"
-    );
+    assert!(msg.contains("topic[1].id: \"Rules Of Origin\" is not a valid id"), "{msg}");
     let msg = problem(&GOOD.replace("id = \"local\"", "id = \"\""));
-    assert!(
-        msg.contains("source[1].id: \"\" is not a valid id"),
-        "{msg}"
-    );
+    assert!(msg.contains("source[1].id: \"\" is not a valid id"), "{msg}");
 }
 
 #[test]
 fn bad_urls_are_refused() {
     for (url, expect) in [
-        (
-            "ftp://example.org/feed",
-            "the scheme \"ftp\" is not supported",
-        ),
+        ("ftp://example.org/feed", "the scheme \"ftp\" is not supported"),
         ("https://", "is not a valid URL"),
         ("http://exa mple.org/", "is not a valid URL"),
         ("", "is empty"),
     ] {
         let msg = problem(&GOOD.replace("https://www.wcoomd.org/feed", url));
-        assert!(
-            msg.contains(":27: source[0].url: ") && msg.contains(expect),
-            "{url}: {msg}"
-        );
+        assert!(msg.contains(":27: source[0].url: ") && msg.contains(expect), "{url}: {msg}");
     }
 }
 
 #[test]
 fn bad_cron_expressions_are_refused() {
     let msg = problem(&GOOD.replace("0 */30 * * * *", "*/30 * * * *"));
-    assert!(
-        msg.contains(":29: source[0].schedule: \"*/30 * * * *\" has 5 fields; tidings wants 6"),
-        "{msg}"
-    );
-    let msg = problem(&GOOD.replace(
-        "schedule = \"0 */15 * * * *\"",
-        "schedule = \"0 */15 * * * mon-funday\"",
-    ));
-    assert!(
-        msg.contains(
-            ":10: fetch.schedule: \"0 */15 * * * mon-funday\" is not a valid cron expression"
-        ),
-        "{msg}"
-    );
+    assert!(msg.contains(":29: source[0].schedule: \"*/30 * * * *\" has 5 fields; tidings wants 6"), "{msg}");
+    let msg = problem(&GOOD.replace("schedule = \"0 */15 * * * *\"", "schedule = \"0 */15 * * * mon-funday\""));
+    assert!(msg.contains(":10: fetch.schedule: \"0 */15 * * * mon-funday\" is not a valid cron expression"), "{msg}");
 }
 
 #[test]
 fn every_problem_is_reported_at_once() {
-    let text = GOOD
-        .replace("id = \"origin\"", "id = \"all\"")
-        .replace("0 */30 * * * *", "bad");
+    let text = GOOD.replace("id = \"origin\"", "id = \"all\"").replace("0 */30 * * * *", "bad");
     let err = parse(&text).unwrap_err();
     assert_eq!(err.problems.len(), 2, "{err}");
 }
@@ -200,8 +142,5 @@ fn syntax_errors_name_the_line() {
     let msg = problem("[server]\nlisten = \"127.0.0.1:8080\"\nbase_url = \n");
     assert!(msg.starts_with("/etc/tidings/tidings.toml:3"), "{msg}");
     let msg = problem("[server]\nlisten = \"localhost\"\n");
-    assert!(
-        msg.contains(":2: server.listen: \"localhost\" is not an address and port"),
-        "{msg}"
-    );
+    assert!(msg.contains(":2: server.listen: \"localhost\" is not an address and port"), "{msg}");
 }

@@ -7,10 +7,7 @@ fn now() -> DateTime<Utc> {
 }
 
 fn minter() -> Minter<'static> {
-    Minter {
-        authority: "news.example.org",
-        now: now(),
-    }
+    Minter { authority: "news.example.org", now: now() }
 }
 
 fn item(source: &str, guid: Option<&str>, link: Option<&str>, title: &str) -> Item {
@@ -38,41 +35,20 @@ fn new_story(item: Item) -> Stored {
 
 fn again(item: Item, stored: &Stored, by: Match) -> Decision {
     let identity = Identity::of(&item);
-    decide(
-        item,
-        &identity,
-        Some(Known {
-            stored: stored.clone(),
-            by,
-        }),
-        &minter(),
-    )
+    decide(item, &identity, Some(Known { stored: stored.clone(), by }), &minter())
 }
 
 #[test]
 fn identity_prefers_the_guid_then_the_link_then_the_content() {
-    let with_guid = Identity::of(&item(
-        "wco",
-        Some("g1"),
-        Some("https://x.example/1#top"),
-        "T",
-    ));
+    let with_guid = Identity::of(&item("wco", Some("g1"), Some("https://x.example/1#top"), "T"));
     assert_eq!(with_guid.own.as_deref(), Some("g:wco:g1"));
-    assert_eq!(
-        with_guid.link.as_deref(),
-        Some("l:https://x.example/1"),
-        "the fragment is dropped"
-    );
+    assert_eq!(with_guid.link.as_deref(), Some("l:https://x.example/1"), "the fragment is dropped");
     let link_only = Identity::of(&item("wco", None, Some("https://X.example:443/1"), "T"));
     assert_eq!(link_only.own, None);
     assert_eq!(link_only.link.as_deref(), Some("l:https://x.example/1"));
     let neither = Identity::of(&item("wco", None, None, "T"));
     assert!(neither.own.as_deref().unwrap().starts_with("h:wco:"));
-    assert_eq!(
-        neither,
-        Identity::of(&item("wco", None, None, "T")),
-        "the content hash is stable"
-    );
+    assert_eq!(neither, Identity::of(&item("wco", None, None, "T")), "the content hash is stable");
     assert_ne!(neither, Identity::of(&item("wco", None, None, "Other")));
 }
 
@@ -87,32 +63,17 @@ fn two_sources_reusing_a_guid_do_not_collide() {
 fn a_new_story_keeps_an_absolute_guid_as_its_entry_id() {
     let stored = new_story(item("wco", Some("https://x.example/1"), None, "T"));
     assert_eq!(stored.entry_id, "https://x.example/1");
-    let stored = new_story(item(
-        "wco",
-        Some("urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66"),
-        None,
-        "T",
-    ));
-    assert_eq!(
-        stored.entry_id,
-        "urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66"
-    );
+    let stored = new_story(item("wco", Some("urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66"), None, "T"));
+    assert_eq!(stored.entry_id, "urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66");
     let stored = new_story(item("wco", Some("1234"), None, "T"));
-    assert_eq!(
-        stored.entry_id,
-        format!("tag:news.example.org,2026-11-23:wco/{}", stored.key)
-    );
+    assert_eq!(stored.entry_id, format!("tag:news.example.org,2026-11-23:wco/{}", stored.key));
 }
 
 #[test]
 fn the_same_item_again_is_unchanged() {
     let stored = new_story(item("wco", Some("g1"), Some("https://x.example/1"), "T"));
     assert!(matches!(
-        again(
-            item("wco", Some("g1"), Some("https://x.example/1"), "T"),
-            &stored,
-            Match::Own
-        ),
+        again(item("wco", Some("g1"), Some("https://x.example/1"), "T"), &stored, Match::Own),
         Decision::Unchanged(_)
     ));
 }
@@ -120,21 +81,13 @@ fn the_same_item_again_is_unchanged() {
 #[test]
 fn a_changed_title_updates_in_place() {
     let stored = new_story(item("wco", Some("g1"), None, "Old title"));
-    let Decision::Updated(updated) = again(
-        item("wco", Some("g1"), None, "New title"),
-        &stored,
-        Match::Own,
-    ) else {
+    let Decision::Updated(updated) = again(item("wco", Some("g1"), None, "New title"), &stored, Match::Own) else {
         panic!("expected an update");
     };
     assert_eq!(updated.key, stored.key);
     assert_eq!(updated.entry_id, stored.entry_id);
     assert_eq!(updated.item.title, "New title");
-    assert_eq!(
-        updated.updated,
-        now(),
-        "updated moves to when the change was seen"
-    );
+    assert_eq!(updated.updated, now(), "updated moves to when the change was seen");
     assert_eq!(updated.first_seen, stored.first_seen);
 }
 
@@ -144,53 +97,25 @@ fn a_date_alone_changing_is_not_an_update() {
     let mut redated = item("wco", Some("g1"), None, "T");
     redated.published = Some(now());
     redated.updated = Some(now());
-    assert!(matches!(
-        again(redated, &stored, Match::Own),
-        Decision::Unchanged(_)
-    ));
+    assert!(matches!(again(redated, &stored, Match::Own), Decision::Unchanged(_)));
 }
 
 #[test]
 fn another_source_with_the_same_link_is_the_same_story() {
-    let stored = new_story(item(
-        "wco",
-        Some("g1"),
-        Some("https://x.example/1"),
-        "Title",
-    ));
-    let repost = item(
-        "rocb",
-        Some("r9"),
-        Some("https://x.example/1"),
-        "Title, reworded",
-    );
-    let Decision::AlsoIn(merged) = again(repost.clone(), &stored, Match::Link) else {
-        panic!("expected AlsoIn")
-    };
-    assert_eq!(
-        merged.item.source, "wco",
-        "the first source stays the origin"
-    );
-    assert_eq!(
-        merged.item.title, "Title",
-        "another source never rewrites the story"
-    );
+    let stored = new_story(item("wco", Some("g1"), Some("https://x.example/1"), "Title"));
+    let repost = item("rocb", Some("r9"), Some("https://x.example/1"), "Title, reworded");
+    let Decision::AlsoIn(merged) = again(repost.clone(), &stored, Match::Link) else { panic!("expected AlsoIn") };
+    assert_eq!(merged.item.source, "wco", "the first source stays the origin");
+    assert_eq!(merged.item.title, "Title", "another source never rewrites the story");
     assert_eq!(merged.also_in, ["rocb"]);
-    assert!(matches!(
-        again(repost, &merged, Match::Own),
-        Decision::Unchanged(_)
-    ));
+    assert!(matches!(again(repost, &merged, Match::Own), Decision::Unchanged(_)));
 }
 
 #[test]
 fn one_source_with_two_guids_and_one_link_keeps_two_stories() {
     let stored = new_story(item("site", Some("1"), Some("https://x.example/"), "First"));
     assert!(matches!(
-        again(
-            item("site", Some("2"), Some("https://x.example/"), "Second"),
-            &stored,
-            Match::Link
-        ),
+        again(item("site", Some("2"), Some("https://x.example/"), "Second"), &stored, Match::Link),
         Decision::New(_)
     ));
 }
@@ -206,22 +131,10 @@ fn future_dates_are_clamped_to_now() {
 
 #[test]
 fn absolute_iris_are_told_apart() {
-    for id in [
-        "https://x.example/1",
-        "urn:uuid:1234",
-        "tag:x.example,2020:1",
-        "news:123",
-    ] {
+    for id in ["https://x.example/1", "urn:uuid:1234", "tag:x.example,2020:1", "news:123"] {
         assert!(is_absolute_iri(id), "{id}");
     }
-    for id in [
-        "1234",
-        "wco-2022-06-30",
-        "/news/1",
-        "c:1",
-        "",
-        "https://x.example/a b",
-    ] {
+    for id in ["1234", "wco-2022-06-30", "/news/1", "c:1", "", "https://x.example/a b"] {
         assert!(!is_absolute_iri(id), "{id}");
     }
 }

@@ -15,20 +15,13 @@ const RSS2: &str = r#"<?xml version="1.0" encoding="utf-8"?>
 #[test]
 fn rss2_is_read() {
     let feed = parse(RSS2.as_bytes(), &base()).unwrap();
-    assert_eq!(
-        feed.title.as_deref(),
-        Some("Customs news"),
-        "undeclared entities are decoded"
-    );
+    assert_eq!(feed.title.as_deref(), Some("Customs news"), "undeclared entities are decoded");
     assert_eq!(feed.ttl, Some(30));
     let first = &feed.entries[0];
     assert_eq!(first.id.as_deref(), Some("n-1"));
     assert_eq!(first.title.as_deref(), Some("Seizure at the port"));
     assert_eq!(first.link.as_deref(), Some("https://example.org/news/1"));
-    assert_eq!(
-        first.published.unwrap().to_rfc3339(),
-        "2022-06-30T08:00:00+00:00"
-    );
+    assert_eq!(first.published.unwrap().to_rfc3339(), "2022-06-30T08:00:00+00:00");
     assert_eq!(first.summary.as_ref().unwrap().text, "<p>Big seizure</p>");
     assert_eq!(first.categories, ["Enforcement"]);
 }
@@ -56,20 +49,8 @@ fn atom_is_read_with_html_and_plain_text() {
     let entry = &feed.entries[0];
     assert_eq!(entry.title.as_deref(), Some("Heads of Customs"));
     assert_eq!(entry.link.as_deref(), Some("https://rocb.example/1"));
-    assert_eq!(
-        entry.summary,
-        Some(Body {
-            text: "Plain & simple".into(),
-            html: false
-        })
-    );
-    assert_eq!(
-        entry.content,
-        Some(Body {
-            text: "<p>Body</p>".into(),
-            html: true
-        })
-    );
+    assert_eq!(entry.summary, Some(Body { text: "Plain & simple".into(), html: false }));
+    assert_eq!(entry.content, Some(Body { text: "<p>Body</p>".into(), html: true }));
     assert_eq!(entry.authors, ["Press"]);
 }
 
@@ -91,26 +72,15 @@ fn rss1_and_rss091_are_read() {
     let rdf = r#"<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/">
       <channel rdf:about="https://x.example/"><title>RDF</title><link>https://x.example/</link></channel>
       <item rdf:about="https://x.example/1"><title>One</title><link>https://x.example/1</link></item></rdf:RDF>"#;
-    assert_eq!(
-        parse(rdf.as_bytes(), &base()).unwrap().entries[0]
-            .title
-            .as_deref(),
-        Some("One")
-    );
+    assert_eq!(parse(rdf.as_bytes(), &base()).unwrap().entries[0].title.as_deref(), Some("One"));
     let rss091 = r#"<rss version="0.91"><channel><title>Old</title><item><title>Two</title>
       <link>https://x.example/2</link></item></channel></rss>"#;
-    assert_eq!(
-        parse(rss091.as_bytes(), &base()).unwrap().entries[0]
-            .link
-            .as_deref(),
-        Some("https://x.example/2")
-    );
+    assert_eq!(parse(rss091.as_bytes(), &base()).unwrap().entries[0].link.as_deref(), Some("https://x.example/2"));
 }
 
 #[test]
 fn control_characters_are_removed() {
-    let rss =
-        "<rss version=\"2.0\"><channel><title>T</title><item><title>Bad\u{1}title\u{fffe}</title>\
+    let rss = "<rss version=\"2.0\"><channel><title>T</title><item><title>Bad\u{1}title\u{fffe}</title>\
                <guid>g\u{7}1</guid><description>a\u{0}b</description></item></channel></rss>";
     let feed = parse(rss.as_bytes(), &base()).unwrap();
     let entry = &feed.entries[0];
@@ -136,7 +106,8 @@ fn utf16_with_a_disagreeing_declaration_is_read_not_panicked_on() {
 
 #[test]
 fn utf16_big_endian_and_bomless_utf16_do_not_take_the_parser_down() {
-    let doc = "<?xml version=\"1.0\" encoding=\"UTF-16\"?><rss version=\"2.0\"><channel><title>T</title></channel></rss>";
+    let doc =
+        "<?xml version=\"1.0\" encoding=\"UTF-16\"?><rss version=\"2.0\"><channel><title>T</title></channel></rss>";
     let mut be = vec![0xfe, 0xff];
     be.extend(doc.encode_utf16().flat_map(|u| u.to_be_bytes()));
     assert_eq!(parse(&be, &base()).unwrap().title.as_deref(), Some("T"));

@@ -49,11 +49,7 @@ fn sources() -> HashMap<String, SourceInfo> {
         }),
         ..Default::default()
     };
-    let info = SourceInfo {
-        title: "WCO newsroom".into(),
-        url: "https://www.wcoomd.org/feed.xml".into(),
-        state,
-    };
+    let info = SourceInfo { title: "WCO newsroom".into(), url: "https://www.wcoomd.org/feed.xml".into(), state };
     HashMap::from([("wco".to_string(), info)])
 }
 
@@ -63,40 +59,17 @@ fn a_rendered_feed_reads_back() {
     let feed = feed_rs::parser::parse(xml.as_bytes()).unwrap();
     assert_eq!(feed.id, "https://news.example.org/feeds/enforcement.atom");
     assert_eq!(feed.title.unwrap().content, "Enforcement & compliance");
-    assert_eq!(
-        feed.updated.unwrap().to_rfc3339(),
-        "2022-06-30T08:00:00+00:00"
-    );
-    let rels: Vec<_> = feed
-        .links
-        .iter()
-        .map(|l| l.rel.clone().unwrap_or_default())
-        .collect();
+    assert_eq!(feed.updated.unwrap().to_rfc3339(), "2022-06-30T08:00:00+00:00");
+    let rels: Vec<_> = feed.links.iter().map(|l| l.rel.clone().unwrap_or_default()).collect();
     assert_eq!(rels, ["self", "alternate"]);
     let entry = &feed.entries[0];
     assert_eq!(entry.id, "https://www.wcoomd.org/news/1");
-    assert_eq!(
-        entry.title.as_ref().unwrap().content,
-        "Drug seizure <in> port"
-    );
-    assert_eq!(
-        entry.authors[0].name.as_deref(),
-        Some("WCO newsroom"),
-        "the source's title stands in for the author"
-    );
-    assert_eq!(
-        entry.content.as_ref().unwrap().body.as_deref(),
-        Some("<p>Body</p>")
-    );
+    assert_eq!(entry.title.as_ref().unwrap().content, "Drug seizure <in> port");
+    assert_eq!(entry.authors[0].name.as_deref(), Some("WCO newsroom"), "the source's title stands in for the author");
+    assert_eq!(entry.content.as_ref().unwrap().body.as_deref(), Some("<p>Body</p>"));
     assert_eq!(entry.categories[0].term, "Enforcement");
-    assert!(
-        xml.contains("<source><title>WCO newsroom</title><id>https://www.wcoomd.org/feed.xml</id>"),
-        "{xml}"
-    );
-    assert!(
-        xml.contains("<updated>2022-06-30T09:00:00+00:00</updated>"),
-        "atom:source carries the origin's updated"
-    );
+    assert!(xml.contains("<source><title>WCO newsroom</title><id>https://www.wcoomd.org/feed.xml</id>"), "{xml}");
+    assert!(xml.contains("<updated>2022-06-30T09:00:00+00:00</updated>"), "atom:source carries the origin's updated");
 }
 
 #[test]
@@ -104,8 +77,5 @@ fn the_item_author_wins_and_an_empty_feed_still_has_updated() {
     let xml = atom(&info(), &[story(Some("Press office"))], &sources());
     assert!(xml.contains("<author><name>Press office</name></author>"));
     let empty = atom(&info(), &[], &sources());
-    assert!(
-        empty.contains("<updated>2026-01-01T00:00:00+00:00</updated>"),
-        "{empty}"
-    );
+    assert!(empty.contains("<updated>2026-01-01T00:00:00+00:00</updated>"), "{empty}");
 }

@@ -30,18 +30,8 @@ fn stored(key: &str, sort_day: u32, topics: &[&str]) -> Stored {
 }
 
 async fn write(store: &Store, stories: Vec<Stored>) {
-    let aliases = stories
-        .iter()
-        .map(|s| (format!("g:wco:{}", s.key), s.key.clone()))
-        .collect();
-    store
-        .apply(Write {
-            stories,
-            aliases,
-            source: None,
-        })
-        .await
-        .unwrap();
+    let aliases = stories.iter().map(|s| (format!("g:wco:{}", s.key), s.key.clone())).collect();
+    store.apply(Write { stories, aliases, source: None }).await.unwrap();
 }
 
 fn titles(items: &[Stored]) -> Vec<&str> {
@@ -52,41 +42,18 @@ fn titles(items: &[Stored]) -> Vec<&str> {
 async fn stories_are_found_by_their_keys_and_listed_newest_first() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    write(
-        &store,
-        vec![
-            stored("a", 1, &["enforcement"]),
-            stored("b", 3, &[]),
-            stored("c", 2, &["enforcement"]),
-        ],
-    )
-    .await;
-    assert_eq!(
-        titles(&store.newest("all", 10).unwrap()),
-        ["Story b", "Story c", "Story a"]
-    );
-    assert_eq!(
-        titles(&store.newest("all", 2).unwrap()),
-        ["Story b", "Story c"]
-    );
-    assert_eq!(
-        titles(&store.newest("enforcement", 10).unwrap()),
-        ["Story c", "Story a"]
-    );
+    write(&store, vec![stored("a", 1, &["enforcement"]), stored("b", 3, &[]), stored("c", 2, &["enforcement"])]).await;
+    assert_eq!(titles(&store.newest("all", 10).unwrap()), ["Story b", "Story c", "Story a"]);
+    assert_eq!(titles(&store.newest("all", 2).unwrap()), ["Story b", "Story c"]);
+    assert_eq!(titles(&store.newest("enforcement", 10).unwrap()), ["Story c", "Story a"]);
     assert!(store.newest("origin", 10).unwrap().is_empty());
 
-    let identity = Identity {
-        own: Some("g:wco:c".into()),
-        link: Some("l:https://x.example/c".into()),
-    };
+    let identity = Identity { own: Some("g:wco:c".into()), link: Some("l:https://x.example/c".into()) };
     let (known, missing) = store.find(&identity).unwrap().unwrap();
     assert_eq!(known.stored.key, "c");
     assert_eq!(known.by, Match::Own);
     assert_eq!(missing, ["l:https://x.example/c"]);
-    let unknown = Identity {
-        own: Some("g:wco:zzz".into()),
-        link: None,
-    };
+    let unknown = Identity { own: Some("g:wco:zzz".into()), link: None };
     assert!(store.find(&unknown).unwrap().is_none());
     assert_eq!(store.count(), 3);
 }
@@ -99,11 +66,7 @@ async fn rewriting_a_story_moves_its_index_entries() {
     write(&store, vec![stored("a", 1, &["origin"])]).await;
     assert!(store.newest("enforcement", 10).unwrap().is_empty());
     assert_eq!(titles(&store.newest("origin", 10).unwrap()), ["Story a"]);
-    assert_eq!(
-        store.newest("all", 10).unwrap().len(),
-        1,
-        "no second entry in all"
-    );
+    assert_eq!(store.newest("all", 10).unwrap().len(), 1, "no second entry in all");
 }
 
 #[tokio::test]
@@ -111,35 +74,15 @@ async fn what_was_written_survives_a_reopen_and_the_store_is_locked_while_open()
     let dir = tempfile::tempdir().unwrap();
     {
         let store = Store::open(dir.path()).unwrap();
-        let state = SourceState {
-            etag: Some("\"v1\"".into()),
-            last_outcome: Some(Outcome::NotModified),
-            ..Default::default()
-        };
-        store
-            .apply(Write {
-                source: Some(("wco".into(), state)),
-                ..Default::default()
-            })
-            .await
-            .unwrap();
+        let state =
+            SourceState { etag: Some("\"v1\"".into()), last_outcome: Some(Outcome::NotModified), ..Default::default() };
+        store.apply(Write { source: Some(("wco".into(), state)), ..Default::default() }).await.unwrap();
         write(&store, vec![stored("a", 1, &[])]).await;
-        let second = Store::open(dir.path())
-            .err()
-            .expect("a second open of the same store must fail");
-        assert!(
-            second.to_string().contains("in use by another process"),
-            "{second}"
-        );
+        let second = Store::open(dir.path()).err().expect("a second open of the same store must fail");
+        assert!(second.to_string().contains("in use by another process"), "{second}");
     }
     let store = Store::open(dir.path()).unwrap();
-    assert_eq!(
-        store.source_state("wco").unwrap().etag.as_deref(),
-        Some("\"v1\"")
-    );
-    assert_eq!(
-        store.source_state("unknown").unwrap(),
-        SourceState::default()
-    );
+    assert_eq!(store.source_state("wco").unwrap().etag.as_deref(), Some("\"v1\""));
+    assert_eq!(store.source_state("unknown").unwrap(), SourceState::default());
     assert_eq!(store.all_stories().count(), 1);
 }

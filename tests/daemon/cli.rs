@@ -7,11 +7,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 fn tidings(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tidings"))
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap()
+    Command::new(env!("CARGO_BIN_EXE_tidings")).args(args).env("RUST_LOG", "warn").output().unwrap()
 }
 
 fn repo(path: &str) -> PathBuf {
@@ -23,15 +19,8 @@ fn the_shipped_configs_pass_check() {
     for config in ["config/demo.toml", "config/tidings.toml"] {
         let out = tidings(&["check", "--config", repo(config).to_str().unwrap()]);
         let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success(),
-            "{config}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(
-            stdout.contains(": OK") && stdout.contains("sources ("),
-            "{stdout}"
-        );
+        assert!(out.status.success(), "{config}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(stdout.contains(": OK") && stdout.contains("sources ("), "{stdout}");
     }
 }
 
@@ -42,11 +31,7 @@ fn the_config_path_comes_from_the_environment_when_not_given() {
         .env("TIDINGS_CONFIG", repo("config/demo.toml"))
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 /// Each broken config, and what `check` must say about it.
@@ -55,10 +40,7 @@ fn check_names_the_file_the_line_and_the_key() {
     let dir = tempfile::tempdir().unwrap();
     let base = "[[topic]]\nid = \"enforcement\"\n\n[[source]]\nid = \"wco\"\nurl = \"https://www.wcoomd.org/feed\"\n";
     let cases = [
-        (
-            base.replace("id = \"wco\"", "id = \"wco\"\ncolour = \"red\""),
-            ":6: colour: unknown field `colour`",
-        ),
+        (base.replace("id = \"wco\"", "id = \"wco\"\ncolour = \"red\""), ":6: colour: unknown field `colour`"),
         (
             format!("{base}\n[[source]]\nid = \"wco\"\nurl = \"https://x.example/\"\n"),
             ":9: source[1].id: duplicate id \"wco\"",
@@ -67,10 +49,7 @@ fn check_names_the_file_the_line_and_the_key() {
             base.replace("id = \"wco\"", "id = \"wco\"\ntopics = [\"smuggling\"]"),
             ":6: source[0].topics[0]: names topic \"smuggling\"",
         ),
-        (
-            base.replace("id = \"enforcement\"", "id = \"all\""),
-            ":2: topic[0].id: \"all\" is reserved",
-        ),
+        (base.replace("id = \"enforcement\"", "id = \"all\""), ":2: topic[0].id: \"all\" is reserved"),
         (
             base.replace("id = \"enforcement\"", "id = \"Enforcement!\""),
             ":2: topic[0].id: \"Enforcement!\" is not a valid id",
@@ -79,10 +58,7 @@ fn check_names_the_file_the_line_and_the_key() {
             base.replace("https://www.wcoomd.org/feed", "gopher://wcoomd.org"),
             ":6: source[0].url: \"gopher://wcoomd.org\": the scheme \"gopher\" is not supported",
         ),
-        (
-            format!("{base}schedule = \"every minute\"\n"),
-            ":7: source[0].schedule: \"every minute\" has 2 fields",
-        ),
+        (format!("{base}schedule = \"every minute\"\n"), ":7: source[0].schedule: \"every minute\" has 2 fields"),
     ];
     for (i, (text, expect)) in cases.iter().enumerate() {
         let path = dir.path().join(format!("case{i}.toml"));
@@ -90,15 +66,11 @@ fn check_names_the_file_the_line_and_the_key() {
         let out = tidings(&["check", "--config", path.to_str().unwrap()]);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "case {i}: {stderr}");
-        assert!(
-            stderr.contains(&format!("{}{expect}", path.display())),
-            "case {i}: expected {expect:?} in {stderr}"
-        );
+        assert!(stderr.contains(&format!("{}{expect}", path.display())), "case {i}: expected {expect:?} in {stderr}");
     }
     let missing = tidings(&["check", "--config", "/nonexistent/tidings.toml"]);
     assert_eq!(missing.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&missing.stderr)
-        .contains("/nonexistent/tidings.toml: cannot read the file"));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/tidings.toml: cannot read the file"));
 }
 
 /// A config whose one source is a fixture file, with its store in a temporary folder.
@@ -121,19 +93,9 @@ fn poll_stores_once_and_prints_what_was_new() {
     let config = config.to_str().unwrap();
     let first = tidings(&["poll", "--config", config]);
     let stdout = String::from_utf8_lossy(&first.stdout);
-    assert!(
-        first.status.success(),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
-    assert!(
-        stdout.contains("wco: 3 new, 0 updated, 0 unchanged"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("  new: National Workshop on Rules of Origin held in Burundi"),
-        "{stdout}"
-    );
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(stdout.contains("wco: 3 new, 0 updated, 0 unchanged"), "{stdout}");
+    assert!(stdout.contains("  new: National Workshop on Rules of Origin held in Burundi"), "{stdout}");
     let again = tidings(&["poll", "--config", config, "--source", "wco"]);
     assert!(
         String::from_utf8_lossy(&again.stdout).contains("wco: not modified"),
@@ -156,12 +118,7 @@ fn sigterm_stops_the_daemon_cleanly_with_the_store_intact() {
         .unwrap();
     let (lines, log) = std::sync::mpsc::channel();
     let stderr = daemon.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        BufReader::new(stderr)
-            .lines()
-            .map_while(Result::ok)
-            .for_each(|l| drop(lines.send(l)))
-    });
+    std::thread::spawn(move || BufReader::new(stderr).lines().map_while(Result::ok).for_each(|l| drop(lines.send(l))));
     let wait_for = |what: &str, found: &dyn Fn(&str) -> bool| -> String {
         loop {
             match log.recv_timeout(Duration::from_secs(30)) {
@@ -172,18 +129,9 @@ fn sigterm_stops_the_daemon_cleanly_with_the_store_intact() {
         }
     };
     let listening = wait_for("its address", &|l| l.contains("address="));
-    let address = listening
-        .split("address=")
-        .nth(1)
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_string();
+    let address = listening.split("address=").nth(1).unwrap().split_whitespace().next().unwrap().to_string();
     // The start-up poll is logged once it is stored.
-    let polled = wait_for("the start-up poll", &|l| {
-        l.contains("source=wco") && l.contains(" poll ")
-    });
+    let polled = wait_for("the start-up poll", &|l| l.contains("source=wco") && l.contains(" poll "));
     assert!(polled.contains("new=3"), "{polled}");
 
     let feed = reqwest::blocking_get(&format!("http://{address}/feeds/enforcement.atom"));
@@ -192,38 +140,26 @@ fn sigterm_stops_the_daemon_cleanly_with_the_store_intact() {
     assert_eq!(busy.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&busy.stderr).contains("in use by another process"));
 
-    let status = Command::new("kill")
-        .args(["-TERM", &daemon.id().to_string()])
-        .status()
-        .unwrap();
+    let status = Command::new("kill").args(["-TERM", &daemon.id().to_string()]).status().unwrap();
     assert!(status.success());
     let started = Instant::now();
     let exit = loop {
         if let Some(exit) = daemon.try_wait().unwrap() {
             break exit;
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the daemon did not stop"
-        );
+        assert!(started.elapsed() < Duration::from_secs(30), "the daemon did not stop");
         std::thread::sleep(Duration::from_millis(20));
     };
     assert!(exit.success(), "SIGTERM must exit 0, got {exit}");
     let after = tidings(&["poll", "--config", config.to_str().unwrap()]);
     let stdout = String::from_utf8_lossy(&after.stdout);
-    assert!(
-        after.status.success() && stdout.contains("wco: not modified"),
-        "the store kept its state: {stdout}"
-    );
+    assert!(after.status.success() && stdout.contains("wco: not modified"), "the store kept its state: {stdout}");
 }
 
 mod reqwest {
     /// A GET from a plain thread, without a runtime of the test's own.
     pub fn blocking_get(url: &str) -> String {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(async { ::reqwest::get(url).await.unwrap().text().await.unwrap() })
     }
 }

@@ -26,28 +26,16 @@ pub struct Reply {
 
 impl Reply {
     pub fn fixture(name: &str) -> Reply {
-        Reply {
-            status: 200,
-            body: fixture(name),
-            etag: None,
-            delay: Duration::ZERO,
-        }
+        Reply { status: 200, body: fixture(name), etag: None, delay: Duration::ZERO }
     }
 
     pub fn status(status: u16) -> Reply {
-        Reply {
-            status,
-            body: b"no such page".to_vec(),
-            etag: None,
-            delay: Duration::ZERO,
-        }
+        Reply { status, body: b"no such page".to_vec(), etag: None, delay: Duration::ZERO }
     }
 }
 
 pub fn fixture(name: &str) -> Vec<u8> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
 }
 
@@ -68,9 +56,7 @@ pub struct Upstream {
 impl Upstream {
     pub async fn start() -> Upstream {
         let state = Arc::new(Mutex::new(UpstreamState::default()));
-        let router = axum::Router::new()
-            .route("/{*path}", axum::routing::get(answer))
-            .with_state(state.clone());
+        let router = axum::Router::new().route("/{*path}", axum::routing::get(answer)).with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
@@ -79,22 +65,12 @@ impl Upstream {
 
     /// Makes `path` answer `reply` from now on.
     pub fn set(&self, path: &str, reply: Reply) {
-        self.state
-            .lock()
-            .unwrap()
-            .replies
-            .insert(path.trim_start_matches('/').to_string(), reply);
+        self.state.lock().unwrap().replies.insert(path.trim_start_matches('/').to_string(), reply);
     }
 
     /// The `If-None-Match` headers `path` was asked with.
     pub fn if_none_match(&self, path: &str) -> Vec<Option<String>> {
-        self.state
-            .lock()
-            .unwrap()
-            .seen
-            .get(path.trim_start_matches('/'))
-            .cloned()
-            .unwrap_or_default()
+        self.state.lock().unwrap().seen.get(path.trim_start_matches('/')).cloned().unwrap_or_default()
     }
 }
 
@@ -103,17 +79,10 @@ async fn answer(
     UrlPath(path): UrlPath<String>,
     headers: HeaderMap,
 ) -> Response {
-    let if_none_match = headers
-        .get("if-none-match")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+    let if_none_match = headers.get("if-none-match").and_then(|v| v.to_str().ok()).map(str::to_string);
     let reply = {
         let mut state = state.lock().unwrap();
-        state
-            .seen
-            .entry(path.clone())
-            .or_default()
-            .push(if_none_match.clone());
+        state.seen.entry(path.clone()).or_default().push(if_none_match.clone());
         state.replies.get(&path).cloned()
     };
     let Some(reply) = reply else {
@@ -156,22 +125,11 @@ pub async fn spawn_app(config: &str) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let (stop, stopped) = oneshot::channel::<()>();
-    let options = Options {
-        poll_at_startup: false,
-        schedule: false,
-        grace: Duration::from_secs(5),
-    };
+    let options = Options { poll_at_startup: false, schedule: false, grace: Duration::from_secs(5) };
     let daemon = tokio::spawn(daemon::run(app.clone(), listener, options, async {
         let _ = stopped.await;
     }));
-    TestApp {
-        app,
-        address,
-        upstream,
-        dir,
-        stop: Some(stop),
-        daemon: Some(daemon),
-    }
+    TestApp { app, address, upstream, dir, stop: Some(stop), daemon: Some(daemon) }
 }
 
 /// One entry of a served feed, as a reader sees it.
@@ -190,19 +148,14 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        reqwest::get(format!("http://{}{path}", self.address))
-            .await
-            .unwrap()
+        reqwest::get(format!("http://{}{path}", self.address)).await.unwrap()
     }
 
     /// Fetches a topic feed and reads it back with feed-rs, as a reader would.
     pub async fn feed(&self, topic: &str) -> Vec<Seen> {
         let response = self.get(&format!("/feeds/{topic}.atom")).await;
         assert_eq!(response.status(), 200, "feed {topic}");
-        let content_type = response.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .to_string();
+        let content_type = response.headers()["content-type"].to_str().unwrap().to_string();
         assert_eq!(content_type, "application/atom+xml; charset=utf-8");
         let body = response.bytes().await.unwrap();
         let feed = feed_rs::parser::parse(&body[..]).unwrap();
@@ -218,11 +171,7 @@ impl TestApp {
     }
 
     pub async fn titles(&self, topic: &str) -> Vec<String> {
-        self.feed(topic)
-            .await
-            .into_iter()
-            .map(|s| s.title)
-            .collect()
+        self.feed(topic).await.into_iter().map(|s| s.title).collect()
     }
 
     pub fn store_path(&self) -> PathBuf {

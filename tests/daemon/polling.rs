@@ -23,11 +23,7 @@ url = "{upstream}/rocb.atom"
 
 fn counts(outcome: &Outcome) -> (usize, usize, usize) {
     match outcome {
-        Outcome::Ok {
-            new,
-            updated,
-            unchanged,
-        } => (*new, *updated, *unchanged),
+        Outcome::Ok { new, updated, unchanged } => (*new, *updated, *unchanged),
         other => panic!("expected a successful poll, got {other:?}"),
     }
 }
@@ -40,20 +36,9 @@ async fn the_first_poll_stores_and_serves_and_a_second_adds_nothing() {
     assert_eq!(counts(&first.outcome), (3, 0, 0));
     let feed = t.feed("all").await;
     assert_eq!(feed.len(), 3);
-    assert_eq!(
-        feed[0].title,
-        "Shipping companies and Customs step up the fight against drug trafficking"
-    );
-    assert_eq!(
-        feed[0].author.as_deref(),
-        Some("WCO Newsroom"),
-        "the source stands in for a missing author"
-    );
-    assert!(
-        feed[0].id.starts_with("tag:localhost,"),
-        "a guid that is no IRI gets a minted tag: {}",
-        feed[0].id
-    );
+    assert_eq!(feed[0].title, "Shipping companies and Customs step up the fight against drug trafficking");
+    assert_eq!(feed[0].author.as_deref(), Some("WCO Newsroom"), "the source stands in for a missing author");
+    assert!(feed[0].id.starts_with("tag:localhost,"), "a guid that is no IRI gets a minted tag: {}", feed[0].id);
 
     let second = t.poll("wco").await;
     assert_eq!(counts(&second.outcome), (0, 0, 3));
@@ -75,20 +60,11 @@ async fn items_with_neither_guid_nor_link_are_stored_once() {
 #[tokio::test]
 async fn an_upstream_304_costs_nothing() {
     let t = spawn_app(TWO_SOURCES).await;
-    t.upstream.set(
-        "wco.rss",
-        Reply {
-            etag: Some("\"v1\"".into()),
-            ..Reply::fixture("wco.rss")
-        },
-    );
+    t.upstream.set("wco.rss", Reply { etag: Some("\"v1\"".into()), ..Reply::fixture("wco.rss") });
     assert_eq!(counts(&t.poll("wco").await.outcome), (3, 0, 0));
     let second = t.poll("wco").await;
     assert_eq!(second.outcome, Outcome::NotModified);
-    assert_eq!(
-        t.upstream.if_none_match("wco.rss"),
-        [None, Some("\"v1\"".to_string())]
-    );
+    assert_eq!(t.upstream.if_none_match("wco.rss"), [None, Some("\"v1\"".to_string())]);
     let state = t.app.store.source_state("wco").unwrap();
     assert_eq!(state.last_outcome, Some(Outcome::NotModified));
     assert_eq!(state.etag.as_deref(), Some("\"v1\""));
@@ -102,36 +78,19 @@ async fn the_same_story_from_two_sources_appears_once() {
     t.upstream.set("rocb.atom", Reply::fixture("rocb.atom"));
     assert_eq!(counts(&t.poll("wco").await.outcome).0, 3);
     let rocb = t.poll("rocb").await;
-    assert_eq!(
-        rocb.new,
-        ["Europe Region Heads of Customs Meeting held online"],
-        "the repost is not new"
-    );
+    assert_eq!(rocb.new, ["Europe Region Heads of Customs Meeting held online"], "the repost is not new");
     let feed = t.feed("all").await;
     assert_eq!(feed.len(), 4);
-    let burundi: Vec<_> = feed
-        .iter()
-        .filter(|s| s.title.contains("Burundi"))
-        .collect();
+    let burundi: Vec<_> = feed.iter().filter(|s| s.title.contains("Burundi")).collect();
     assert_eq!(burundi.len(), 1, "{feed:#?}");
     assert_eq!(
         burundi[0].title, "National Workshop on Rules of Origin held in Burundi",
         "the first source stays the origin"
     );
-    assert_eq!(
-        counts(&t.poll("rocb").await.outcome),
-        (0, 0, 2),
-        "a repost polled again adds nothing"
-    );
-    let heads = feed
-        .iter()
-        .find(|s| s.title.starts_with("Europe Region"))
-        .unwrap();
+    assert_eq!(counts(&t.poll("rocb").await.outcome), (0, 0, 2), "a repost polled again adds nothing");
+    let heads = feed.iter().find(|s| s.title.starts_with("Europe Region")).unwrap();
     assert_eq!(heads.author.as_deref(), Some("ROCB Europe press office"));
-    assert_eq!(
-        heads.id, "https://www.rocb-europe.org/en/news/heads-of-customs-2021",
-        "an IRI id is kept"
-    );
+    assert_eq!(heads.id, "https://www.rocb-europe.org/en/news/heads-of-customs-2021", "an IRI id is kept");
 }
 
 #[tokio::test]
@@ -142,21 +101,11 @@ async fn a_changed_item_is_updated_not_duplicated() {
     let before = t.feed("all").await;
     t.upstream.set("wco.rss", Reply::fixture("wco-changed.rss"));
     let report = t.poll("wco").await;
-    assert_eq!(
-        counts(&report.outcome),
-        (0, 1, 2),
-        "a new date alone is no update"
-    );
-    assert_eq!(
-        report.updated,
-        ["Shipping companies and Customs step up the fight against drug trafficking at sea"]
-    );
+    assert_eq!(counts(&report.outcome), (0, 1, 2), "a new date alone is no update");
+    assert_eq!(report.updated, ["Shipping companies and Customs step up the fight against drug trafficking at sea"]);
     let after = t.feed("all").await;
     assert_eq!(after.len(), 3);
-    assert_eq!(
-        after[0].title,
-        "Shipping companies and Customs step up the fight against drug trafficking at sea"
-    );
+    assert_eq!(after[0].title, "Shipping companies and Customs step up the fight against drug trafficking at sea");
     assert_eq!(after[0].id, before[0].id, "the entry keeps its id");
     assert!(after[0].updated > before[0].updated, "updated moves");
 }
@@ -169,63 +118,27 @@ async fn broken_sources_do_not_stop_the_others_or_empty_a_topic() {
          [[source]]\nid = \"slow\"\nurl = \"{{upstream}}/slow.rss\"\n\n\
          [[source]]\nid = \"utf16\"\nurl = \"{{upstream}}/utf16.xml\"\n"
     )
-    .replace(
-        "schedule = \"0 0 0 1 1 *\"",
-        "schedule = \"0 0 0 1 1 *\"\ntimeout_secs = 1",
-    );
+    .replace("schedule = \"0 0 0 1 1 *\"", "schedule = \"0 0 0 1 1 *\"\ntimeout_secs = 1");
     let t = spawn_app(&config).await;
     t.upstream.set("wco.rss", Reply::fixture("wco.rss"));
     t.upstream.set("gone.rss", Reply::status(404));
     t.upstream.set(
         "garbage",
-        Reply {
-            body: b"<html><body>Maintenance</body></html>\x00\xff".to_vec(),
-            ..Reply::status(200)
-        },
+        Reply { body: b"<html><body>Maintenance</body></html>\x00\xff".to_vec(), ..Reply::status(200) },
     );
-    t.upstream.set(
-        "slow.rss",
-        Reply {
-            delay: Duration::from_secs(5),
-            ..Reply::fixture("wco.rss")
-        },
-    );
+    t.upstream.set("slow.rss", Reply { delay: Duration::from_secs(5), ..Reply::fixture("wco.rss") });
     let mut utf16 = vec![0xff, 0xfe];
     let doc = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss version=\"2.0\"><channel><title>T</title><item><title>Из UTF-16</title><guid>u1</guid></item></channel></rss>";
     utf16.extend(doc.encode_utf16().flat_map(|u| u.to_le_bytes()));
-    t.upstream.set(
-        "utf16.xml",
-        Reply {
-            body: utf16,
-            ..Reply::status(200)
-        },
-    );
+    t.upstream.set("utf16.xml", Reply { body: utf16, ..Reply::status(200) });
 
-    let (wco, gone, garbage, slow, odd) = tokio::join!(
-        t.poll("wco"),
-        t.poll("gone"),
-        t.poll("garbage"),
-        t.poll("slow"),
-        t.poll("utf16")
-    );
+    let (wco, gone, garbage, slow, odd) =
+        tokio::join!(t.poll("wco"), t.poll("gone"), t.poll("garbage"), t.poll("slow"), t.poll("utf16"));
     assert_eq!(counts(&wco.outcome).0, 3);
-    assert_eq!(
-        counts(&odd.outcome).0,
-        1,
-        "a UTF-16 document whose declaration lies is still read"
-    );
-    for (report, expect) in [
-        (&gone, "HTTP status 404"),
-        (&garbage, "not a feed"),
-        (&slow, "timed out"),
-    ] {
+    assert_eq!(counts(&odd.outcome).0, 1, "a UTF-16 document whose declaration lies is still read");
+    for (report, expect) in [(&gone, "HTTP status 404"), (&garbage, "not a feed"), (&slow, "timed out")] {
         assert_eq!(report.outcome, Outcome::Failed, "{}", report.source);
-        assert!(
-            report.error.as_deref().unwrap().contains(expect),
-            "{}: {:?}",
-            report.source,
-            report.error
-        );
+        assert!(report.error.as_deref().unwrap().contains(expect), "{}: {:?}", report.source, report.error);
         let state = t.app.store.source_state(&report.source).unwrap();
         assert_eq!(state.consecutive_failures, 1);
         assert!(state.last_error.unwrap().contains(expect));
@@ -236,33 +149,17 @@ async fn broken_sources_do_not_stop_the_others_or_empty_a_topic() {
     assert_eq!(t.poll("wco").await.outcome, Outcome::Failed);
     assert_eq!(t.feed("all").await.len(), 4);
     let index = t.get("/").await.text().await.unwrap();
-    assert!(
-        index.contains("HTTP status 500"),
-        "the index page shows the failure"
-    );
+    assert!(index.contains("HTTP status 500"), "the index page shows the failure");
     assert!(index.contains("timed out"), "{index}");
 }
 
 #[tokio::test]
 async fn a_source_is_never_polled_twice_at_once() {
     let t = spawn_app(TWO_SOURCES).await;
-    t.upstream.set(
-        "wco.rss",
-        Reply {
-            delay: Duration::from_millis(300),
-            ..Reply::fixture("wco.rss")
-        },
-    );
+    t.upstream.set("wco.rss", Reply { delay: Duration::from_millis(300), ..Reply::fixture("wco.rss") });
     let (a, b) = tokio::join!(t.poll("wco"), t.poll("wco"));
-    assert!(
-        a.skipped != b.skipped,
-        "one of two overlapping polls is skipped"
-    );
-    assert_eq!(
-        t.upstream.if_none_match("wco.rss").len(),
-        1,
-        "only one request went out"
-    );
+    assert!(a.skipped != b.skipped, "one of two overlapping polls is skipped");
+    assert_eq!(t.upstream.if_none_match("wco.rss").len(), 1, "only one request went out");
 }
 
 #[tokio::test]

@@ -52,14 +52,8 @@ async fn items_join_topics_by_source_include_and_exclude() {
         ],
         "include words match (Cyrillic too, whatever the case); the webinar item is excluded"
     );
-    assert_eq!(
-        t.titles("origin").await,
-        ["National Workshop on Rules of Origin held in Burundi"]
-    );
-    assert_eq!(
-        t.titles("training").await,
-        ["Lecture-discussion on the WCO's work in information technologies"]
-    );
+    assert_eq!(t.titles("origin").await, ["National Workshop on Rules of Origin held in Burundi"]);
+    assert_eq!(t.titles("training").await, ["Lecture-discussion on the WCO's work in information technologies"]);
     assert_eq!(t.feed("all").await.len(), 6, "every item is in all");
 }
 
@@ -73,21 +67,13 @@ async fn changed_rules_reroute_stored_items_at_start_up() {
     let dir = t.shutdown().await.unwrap();
 
     // The same store, with "webinar" no longer excluded.
-    let text = std::fs::read_to_string(&config_path)
-        .unwrap()
-        .replace("exclude = [\"webinar\"]", "");
+    let text = std::fs::read_to_string(&config_path).unwrap().replace("exclude = [\"webinar\"]", "");
     std::fs::write(&config_path, &text).unwrap();
     let config = tidings::config::Config::load(&config_path).unwrap();
     let app = std::sync::Arc::new(tidings::app::App::open(config).unwrap());
     let moved = tidings::poll::reroute_all(&app).await.unwrap();
     assert_eq!(moved, 1);
-    let titles: Vec<_> = app
-        .store
-        .newest("enforcement", 10)
-        .unwrap()
-        .into_iter()
-        .map(|s| s.item.title)
-        .collect();
+    let titles: Vec<_> = app.store.newest("enforcement", 10).unwrap().into_iter().map(|s| s.item.title).collect();
     assert_eq!(titles.len(), 2, "{titles:?}");
     assert!(titles.contains(&"Final results of Operation STOP II announced".to_string()));
     drop((app, dir, upstream));
