@@ -9,6 +9,7 @@ use std::time::Duration;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
 use tidings::app::App;
 use tidings::config::Config;
 use tidings::daemon::{self, Options};
@@ -21,17 +22,41 @@ pub struct Reply {
     pub status: u16,
     pub body: Vec<u8>,
     pub etag: Option<String>,
+    /// Wait this long before answering.
     pub delay: Duration,
+    /// Extra response headers.
+    pub headers: Vec<(&'static str, String)>,
+    /// Send the body one byte at a time, this far apart.
+    pub drip: Option<Duration>,
 }
 
 impl Reply {
     pub fn fixture(name: &str) -> Reply {
-        Reply { status: 200, body: fixture(name), etag: None, delay: Duration::ZERO }
+        Reply { body: fixture(name), ..Reply::status(200) }
     }
 
     pub fn status(status: u16) -> Reply {
-        Reply { status, body: b"no such page".to_vec(), etag: None, delay: Duration::ZERO }
+        Reply { status, body: b"no such page".to_vec(), etag: None, delay: Duration::ZERO, headers: vec![], drip: None }
     }
+
+    pub fn redirect(status: u16, to: &str) -> Reply {
+        Reply::status(status).header("location", to)
+    }
+
+    pub fn header(mut self, name: &'static str, value: &str) -> Reply {
+        self.headers.push((name, value.to_string()));
+        self
+    }
+}
+
+/// One request the fake upstream received.
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub path: String,
+    pub headers: HeaderMap,
+    /// When it arrived, and how many requests were being answered then (itself included).
+    pub at: std::time::Instant,
+    pub in_flight: usize,
 }
 
 pub fn fixture(name: &str) -> Vec<u8> {
@@ -42,8 +67,9 @@ pub fn fixture(name: &str) -> Vec<u8> {
 #[derive(Default)]
 struct UpstreamState {
     replies: HashMap<String, Reply>,
-    /// The `If-None-Match` of each request, per path, in order.
-    seen: HashMap<String, Vec<Option<String>>>,
+    /// Every request, in order.
+    received: Vec<Received>,
+    in_flight: usize,
 }
 
 /// A local HTTP server standing in for the news sites.
@@ -70,7 +96,38 @@ impl Upstream {
 
     /// The `If-None-Match` headers `path` was asked with.
     pub fn if_none_match(&self, path: &str) -> Vec<Option<String>> {
-        self.state.lock().unwrap().seen.get(path.trim_start_matches('/')).cloned().unwrap_or_default()
+        self.received(path)
+            .iter()
+            .map(|r| r.headers.get("if-none-match").map(|v| v.to_str().unwrap().to_string()))
+            .collect()
+    }
+
+    /// The requests for `path` (every request when `path` is empty), in order.
+    pub fn received(&self, path: &str) -> Vec<Received> {
+        let path = path.trim_start_matches('/');
+        let state = self.state.lock().unwrap();
+        state.received.iter().filter(|r| path.is_empty() || r.path == path).cloned().collect()
+    }
+
+    /// A URL on this machine where every connection is accepted, then closed unanswered.
+    pub async fn resetting() -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/feed.rss", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                drop(socket);
+            }
+        });
+        url
+    }
+}
+
+/// Counts a request out of the upstream's in-flight number when its answer is done.
+struct Leaving(Arc<Mutex<UpstreamState>>);
+
+impl Drop for Leaving {
+    fn drop(&mut self) {
+        self.0.lock().unwrap().in_flight -= 1;
     }
 }
 
@@ -81,20 +138,45 @@ async fn answer(
 ) -> Response {
     let if_none_match = headers.get("if-none-match").and_then(|v| v.to_str().ok()).map(str::to_string);
     let reply = {
-        let mut state = state.lock().unwrap();
-        state.seen.entry(path.clone()).or_default().push(if_none_match.clone());
-        state.replies.get(&path).cloned()
+        let mut s = state.lock().unwrap();
+        s.in_flight += 1;
+        let in_flight = s.in_flight;
+        s.received.push(Received { path: path.clone(), headers, at: std::time::Instant::now(), in_flight });
+        s.replies.get(&path).cloned()
     };
-    let Some(reply) = reply else {
-        return (StatusCode::NOT_FOUND, "not found").into_response();
-    };
+    let leaving = Leaving(state.clone());
+    let Some(reply) = reply else { return (StatusCode::NOT_FOUND, "not found").into_response() };
     tokio::time::sleep(reply.delay).await;
     if reply.etag.is_some() && reply.etag == if_none_match {
         return StatusCode::NOT_MODIFIED.into_response();
     }
-    let mut response = (StatusCode::from_u16(reply.status).unwrap(), reply.body).into_response();
+    let status = StatusCode::from_u16(reply.status).unwrap();
+    let mut response = match reply.drip {
+        None => {
+            drop(leaving);
+            (status, reply.body).into_response()
+        }
+        Some(every) => {
+            let bytes = reply.body.into_iter().map(|b| Ok::<_, std::io::Error>(vec![b]));
+            let stream = futures_util::stream::iter(bytes).then(move |chunk| async move {
+                tokio::time::sleep(every).await;
+                chunk
+            });
+            let stream = futures_util::StreamExt::chain(
+                stream,
+                futures_util::stream::once(async move {
+                    drop(leaving);
+                    Ok(Vec::new())
+                }),
+            );
+            (status, axum::body::Body::from_stream(stream)).into_response()
+        }
+    };
     if let Some(etag) = reply.etag {
         response.headers_mut().insert("etag", etag.parse().unwrap());
+    }
+    for (name, value) in reply.headers {
+        response.headers_mut().insert(name, value.parse().unwrap());
     }
     response
 }
