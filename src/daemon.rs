@@ -20,7 +20,7 @@ use crate::{poll, schedule, serve};
 /// What the daemon does on its own; tests turn the timers off and drive polls themselves.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// Poll every source once at start-up.
+    /// Poll every source once at start-up (those that asked to wait, once they may).
     pub poll_at_startup: bool,
     /// Run the cron schedule.
     pub schedule: bool,
@@ -59,7 +59,7 @@ pub async fn run(
     let server = tokio::spawn(serve::serve(listener, app.clone(), stop_serving.clone().cancelled_owned()));
     if options.poll_at_startup {
         for source in &app.config.sources {
-            schedule::spawn_poll(&app, &tracker, &stop_polling, &source.id);
+            schedule::spawn_poll(&app, &tracker, &stop_polling, &source.id, Duration::ZERO);
         }
     }
 

@@ -98,7 +98,7 @@ pub async fn start(app: Arc<App>, tracker: TaskTracker, stop: CancellationToken)
         info!(source = %source.id, schedule = source.schedule.expr(), offset_secs = offset.as_secs(), "scheduled");
         let (app, tracker, stop, id) = (app.clone(), tracker.clone(), stop.clone(), source.id.clone());
         let job = Job::new_async(source.schedule.expr(), move |_, _| {
-            spawn(&app, &tracker, &stop, &id, offset, true);
+            spawn_poll(&app, &tracker, &stop, &id, offset);
             Box::pin(async {})
         })?;
         scheduler.add(job).await?;
@@ -107,20 +107,10 @@ pub async fn start(app: Arc<App>, tracker: TaskTracker, stop: CancellationToken)
     Ok(scheduler)
 }
 
-/// Polls `source` now, in the background, due or not (the start-up poll).
-pub fn spawn_poll(app: &Arc<App>, tracker: &TaskTracker, stop: &CancellationToken, source: &str) {
-    spawn(app, tracker, stop, source, Duration::ZERO, false);
-}
-
-/// Runs a poll on the tracker after `delay`, unless the daemon is shutting down first.
-fn spawn(
-    app: &Arc<App>,
-    tracker: &TaskTracker,
-    stop: &CancellationToken,
-    source: &str,
-    delay: Duration,
-    only_if_due: bool,
-) {
+/// Polls `source` in the background after `delay`, if it is due then, unless the daemon is
+/// shutting down first. The start-up poll passes no delay; a source that asked to wait (backoff,
+/// Retry-After, 410) keeps waiting across restarts.
+pub fn spawn_poll(app: &Arc<App>, tracker: &TaskTracker, stop: &CancellationToken, source: &str, delay: Duration) {
     if tracker.is_closed() || stop.is_cancelled() {
         info!(source, "not polling: shutting down");
         return;
@@ -131,11 +121,7 @@ fn spawn(
             _ = stop.cancelled() => return,
             _ = tokio::time::sleep(delay) => {}
         }
-        let result = match only_if_due {
-            true => poll::poll_if_due(&app, &source).await.map(drop),
-            false => poll::poll_source(&app, &source).await.map(drop),
-        };
-        if let Err(e) = result {
+        if let Err(e) = poll::poll_if_due(&app, &source).await {
             error!(source = %source, error = %format!("{e:#}"), "poll could not be recorded");
         }
     });

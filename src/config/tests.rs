@@ -144,3 +144,39 @@ fn syntax_errors_name_the_line() {
     let msg = problem("[server]\nlisten = \"localhost\"\n");
     assert!(msg.contains(":2: server.listen: \"localhost\" is not an address and port"), "{msg}");
 }
+
+#[test]
+fn politeness_and_request_settings_are_read() {
+    let text = GOOD
+        .replace("user_agent = \"tidings-test\"", "user_agent = \"t\"\nhost_interval_ms = 250\nper_host_requests = 2\nexempt_loopback = false")
+        .replace(
+            "schedule = \"0 */30 * * * *\"",
+            "schedule = \"0 */30 * * * *\"\nuser_agent = \"own/1\"\ncookie = \"a=b\"\nusername = \"u\"\npassword = \"p\"\n\
+             headers = { X-Key = \"v\" }\nproxy = \"http://proxy.example:3128\"\nignore_ttl = true",
+        );
+    let config = parse(&text).unwrap();
+    assert_eq!(config.fetch.host_interval.as_millis(), 250);
+    assert_eq!((config.fetch.per_host, config.fetch.max_in_flight, config.fetch.exempt_loopback), (2, 16, false));
+    assert_eq!(config.fetch.max_backoff.as_secs(), 86_400);
+    let wco = config.source("wco-news").unwrap();
+    assert!(wco.ignore_ttl);
+    assert_eq!(wco.request.user_agent.as_deref(), Some("own/1"));
+    assert_eq!(wco.request.basic_auth, Some(("u".into(), "p".into())));
+    assert_eq!(wco.request.headers, [("X-Key".to_string(), "v".to_string())]);
+    assert_eq!(wco.request.proxy.as_ref().unwrap().as_str(), "http://proxy.example:3128/");
+    assert_eq!(config.source("local").unwrap().request, Request::default());
+}
+
+#[test]
+fn bad_request_settings_are_refused() {
+    let with =
+        |extra: &str| GOOD.replace("schedule = \"0 */30 * * * *\"", &format!("schedule = \"0 */30 * * * *\"\n{extra}"));
+    let msg = problem(&with("headers = { \"Bad Name\" = \"v\" }"));
+    assert!(msg.contains(":30: source[0].headers: \"Bad Name\" is not a valid header name"), "{msg}");
+    let msg = problem(&with("password = \"p\""));
+    assert!(msg.contains(":30: source[0].password: a password needs a username"), "{msg}");
+    let msg = problem(&with("proxy = \"proxy.example\""));
+    assert!(msg.contains(":30: source[0].proxy: \"proxy.example\" is not a proxy URL"), "{msg}");
+    let msg = problem(&GOOD.replace("timeout_secs = 20", "timeout_secs = 20\nhost_interval_ms = -5"));
+    assert!(msg.contains("fetch.host_interval_ms: must be 0 or more"), "{msg}");
+}
