@@ -15,7 +15,6 @@ use crate::model::{SourceState, Stored};
 
 /// What a topic feed says about itself.
 pub struct FeedInfo<'a> {
-    pub topic: &'a str,
     pub title: &'a str,
     /// The URL the feed is served at: its id and its `self` link.
     pub self_url: String,

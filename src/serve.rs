@@ -100,7 +100,6 @@ fn render_topic(served: &Served, topic: &str, title: &str) -> anyhow::Result<Str
     let limit = app.config.topic(topic).map_or(app.config.server.max_entries, |t| t.max_entries);
     let items = app.store.newest(topic, limit)?;
     let info = FeedInfo {
-        topic,
         title,
         self_url: served.base_url.join(&format!("feeds/{topic}.atom"))?.to_string(),
         home_url: served.base_url.to_string(),

@@ -5,7 +5,6 @@ use crate::model::{FeedMeta, Item};
 
 fn info() -> FeedInfo<'static> {
     FeedInfo {
-        topic: "enforcement",
         title: "Enforcement & compliance",
         self_url: "https://news.example.org/feeds/enforcement.atom".into(),
         home_url: "https://news.example.org/".into(),
