@@ -24,6 +24,7 @@
 pub mod app;
 pub mod config;
 pub mod daemon;
+pub mod dates;
 pub mod dedup;
 pub mod fetch;
 pub mod model;
