@@ -93,6 +93,38 @@ pub struct Source {
     pub request: Request,
     /// Poll on schedule even when the feed's `<ttl>` or the server's caching headers ask for less.
     pub ignore_ttl: bool,
+    /// A feed, or an HTML page read with CSS selectors.
+    pub kind: Kind,
+}
+
+/// What a source's document is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    /// RSS, Atom or JSON Feed.
+    Feed,
+    /// An HTML list of news, read with CSS selectors.
+    Html(Box<HtmlRules>),
+}
+
+/// How to read items out of an HTML page: CSS selectors, the first inside the others.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HtmlRules {
+    /// Each match is one item.
+    pub item: String,
+    /// Inside an item; without it the title is made from the summary, or is the link's text.
+    pub title: Option<String>,
+    /// Inside an item; without it, the first `a[href]` of the item.
+    pub link: Option<String>,
+    /// The attribute holding the link (`href`).
+    pub link_attr: String,
+    pub date: Option<String>,
+    pub dates: crate::dates::DateSpec,
+    pub summary: Option<String>,
+    pub author: Option<String>,
+    pub category: Option<String>,
+    /// Fetch each new item's own page once and keep the text `content` selects there.
+    pub follow: bool,
+    pub content: Option<String>,
 }
 
 /// Per-source request settings.
@@ -201,6 +233,16 @@ pub fn summary(config: &Config) -> String {
         let next = s.schedule.next_after(now).map_or("never".into(), |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string());
         let _ = writeln!(out, "  {:<20} {}", s.id, s.location.url());
         let _ = writeln!(out, "  {:<20} schedule {:?} (UTC; next {next})", "", s.schedule.expr());
+        if let Kind::Html(rules) = &s.kind {
+            let dates = &rules.dates;
+            let _ = writeln!(
+                out,
+                "  {:<20} html: items {:?}, dates by {dates}{}",
+                "",
+                rules.item,
+                if rules.follow { ", following item pages" } else { "" }
+            );
+        }
         if !s.topics.is_empty() {
             let _ = writeln!(out, "  {:<20} topics: {}", "", s.topics.join(", "));
         }

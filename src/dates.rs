@@ -294,7 +294,7 @@ const TIME_PATTERN: &str = r"(?:[\s,.]*(\d{1,2})[:h](\d{2})(?::(\d{2}))?)?";
 static SHAPES: LazyLock<[(Regex, Shape); 5]> = LazyLock::new(|| {
     let re = |p: String| Regex::new(&p).expect("static pattern");
     [
-        (re(format!(r"(\d{{4}})-(\d{{1,2}})-(\d{{1,2}})(?:[T\s]+(\d{{1,2}}):(\d{{2}})(?::(\d{{2}}))?)?")), Shape::Iso),
+        (re(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T\s]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?".to_string()), Shape::Iso),
         (
             re(format!(r"\b(\d{{1,2}})(?:er|st|nd|rd|th)?\.?\s+{MONTH_PATTERN}\.?,?\s+(\d{{4}}){TIME_PATTERN}")),
             Shape::DayMonthYear,

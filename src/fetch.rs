@@ -140,7 +140,17 @@ impl Fetcher {
 
     /// Fetches `source`, conditionally when `validators` are known.
     pub async fn fetch(&self, source: &Source, validators: &Validators) -> Result<Fetched, FetchError> {
-        match &source.location {
+        self.fetch_at(source, &source.location, validators).await
+    }
+
+    /// Fetches another page for `source` (an item's own page), with its settings and politeness.
+    pub async fn fetch_at(
+        &self,
+        source: &Source,
+        location: &Location,
+        validators: &Validators,
+    ) -> Result<Fetched, FetchError> {
+        match location {
             Location::Http(url) => {
                 let _permit = self.limiter.acquire(url).await;
                 let client = self.proxied.get(&source.id).unwrap_or(&self.client);

@@ -32,11 +32,56 @@ enum Command {
         #[arg(long)]
         source: Option<String>,
     },
+    /// Show the items a source would yield, with their parsed dates, storing nothing: either a
+    /// configured source (--source), or any page with selectors given here.
+    Preview(Box<PreviewArgs>),
+}
+
+#[derive(clap::Args)]
+struct PreviewArgs {
+    /// A page (http(s):// URL or file) to read with the selectors below, instead of --source.
+    url: Option<String>,
+    /// A source of the configuration file.
+    #[arg(long, conflicts_with = "url")]
+    source: Option<String>,
+    /// CSS selector: each match is one item.
+    #[arg(long, requires = "url")]
+    item: Option<String>,
+    /// CSS selector for the title, inside an item.
+    #[arg(long)]
+    title: Option<String>,
+    /// CSS selector for the link, inside an item (default: its first a[href]).
+    #[arg(long)]
+    link: Option<String>,
+    /// The attribute that holds the link.
+    #[arg(long, default_value = "href")]
+    link_attr: String,
+    /// CSS selector for the date, inside an item.
+    #[arg(long)]
+    date: Option<String>,
+    /// strftime-like format of the date, after month names are read as English (%d %B %Y).
+    #[arg(long)]
+    date_format: Option<String>,
+    /// Language of month and weekday names: en, ru, fr or es.
+    #[arg(long)]
+    date_lang: Option<String>,
+    /// Time zone of the page's times: a name (Europe/Moscow) or an offset (+03:00).
+    #[arg(long)]
+    date_tz: Option<String>,
+    /// CSS selector for the summary, inside an item.
+    #[arg(long)]
+    summary: Option<String>,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     telemetry::init();
+    if let Command::Preview(args) = &cli.command {
+        if args.url.is_some() {
+            // A page and selectors on the command line need no configuration file.
+            return report(preview_url(args));
+        }
+    }
     let config = match Config::load(&cli.config) {
         Ok(config) => config,
         Err(e) => {
@@ -51,11 +96,57 @@ fn main() -> ExitCode {
         }
         Command::Run => runtime().and_then(|rt| rt.block_on(run(config))).map(|()| ExitCode::SUCCESS),
         Command::Poll { source } => runtime().and_then(|rt| rt.block_on(poll_once(config, source))),
+        Command::Preview(args) => preview_source(&config, args.source.as_deref()),
     };
+    report(result)
+}
+
+fn report(result: anyhow::Result<ExitCode>) -> ExitCode {
     result.unwrap_or_else(|e| {
         eprintln!("tidings: {e:#}");
         ExitCode::FAILURE
     })
+}
+
+fn preview_source(config: &Config, source: Option<&str>) -> anyhow::Result<ExitCode> {
+    let Some(id) = source else {
+        anyhow::bail!("preview needs --source ID, or a URL with --item and the other selectors")
+    };
+    let Some(source) = config.source(id) else { anyhow::bail!("{}: no source named {id:?}", config.path.display()) };
+    let out = runtime()?.block_on(tidings::preview::preview(&config.fetch, source))?;
+    print!("{out}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `tidings preview URL --item ...`: the selectors become a one-source configuration, checked like
+/// a file would be.
+fn preview_url(args: &PreviewArgs) -> anyhow::Result<ExitCode> {
+    let Some(item) = &args.item else { anyhow::bail!("preview URL needs --item SELECTOR") };
+    let mut html = toml::Table::new();
+    let mut put = |key: &str, value: &Option<String>| {
+        if let Some(v) = value {
+            html.insert(key.into(), toml::Value::String(v.clone()));
+        }
+    };
+    put("item", &Some(item.clone()));
+    put("title", &args.title);
+    put("link", &args.link);
+    put("link_attr", &Some(args.link_attr.clone()));
+    put("date", &args.date);
+    put("date_format", &args.date_format);
+    put("date_lang", &args.date_lang);
+    put("date_tz", &args.date_tz);
+    put("summary", &args.summary);
+    let mut source = toml::Table::new();
+    source.insert("id".into(), "preview".into());
+    source.insert("url".into(), args.url.clone().unwrap_or_default().into());
+    source.insert("kind".into(), "html".into());
+    source.insert("html".into(), toml::Value::Table(html));
+    let mut file = toml::Table::new();
+    file.insert("source".into(), toml::Value::Array(vec![toml::Value::Table(source)]));
+    let cwd = std::env::current_dir()?.join("command line");
+    let config = Config::parse(&cwd, &toml::to_string(&file)?)?;
+    preview_source(&config, Some("preview"))
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

@@ -12,13 +12,14 @@ use chrono::{DateTime, Utc};
 use tracing::{info, warn};
 
 use crate::app::App;
-use crate::config::Source;
+use crate::config::{Kind, Location, Source};
 use crate::dedup::{self, Decision, Identity, Known, Match, Minter};
 use crate::fetch::{FetchError, Fetched, Meta, Validators};
-use crate::model::{FeedMeta, Item, Outcome, ParsedFeed, SourceState, Stored};
+use crate::model::{Body, FeedMeta, Item, Outcome, ParsedFeed, SourceState, Stored};
 use crate::pace::{self, Attempt, Policy};
 use crate::store::{self, Write};
-use crate::{normalise, parse, route};
+use crate::{normalise, parse, route, scrape};
+use url::Url;
 
 /// What one poll did, for logs and for `tidings poll`.
 #[derive(Debug, Clone)]
@@ -156,8 +157,9 @@ async fn fetch_and_parse(app: &App, config: &Source, state: &SourceState) -> Ste
             return Step::Failed { outcome, error: e.to_string(), status: e.status(), retry_after: e.retry_after() };
         }
     };
-    let (url, body) = (document.url.clone(), document.body.clone());
-    let parsed = tokio::task::spawn_blocking(move || parse::parse(&body, &url)).await;
+    let (kind, url, body, ct) =
+        (config.kind.clone(), document.url.clone(), document.body.clone(), document.content_type.clone());
+    let parsed = tokio::task::spawn_blocking(move || read_document(&kind, &body, ct.as_deref(), &url)).await;
     let failed = |error: String| Step::Failed {
         outcome: Outcome::Failed,
         error,
@@ -167,15 +169,77 @@ async fn fetch_and_parse(app: &App, config: &Source, state: &SourceState) -> Ste
     let feed = match parsed {
         Err(e) => return failed(format!("the parser stopped: {e}")),
         Ok(Err(e)) => {
-            return failed(match &document.content_type {
-                Some(ct) => format!("{e} (Content-Type: {ct})"),
-                None => e.to_string(),
+            return failed(match (&config.kind, &document.content_type) {
+                (Kind::Feed, Some(ct)) => format!("{e} (Content-Type: {ct})"),
+                _ => e,
             })
         }
         Ok(Ok(feed)) => feed,
     };
-    let feed = normalise_feed(feed, &config.id, &document.url);
+    let mut feed = normalise_feed(feed, &config.id, &document.url);
+    if let Kind::Html(rules) = &config.kind {
+        if let (true, Some(css)) = (rules.follow, &rules.content) {
+            follow(app, config, css, &mut feed.items).await;
+        }
+    }
     Step::Document { feed, validators: document.validators, meta: document.meta }
+}
+
+/// The document as a feed: parsed, or read with the source's selectors. An HTML page whose item
+/// selector finds nothing is an error (so the status says which selector to fix); lesser misses
+/// are logged.
+pub fn read_document(kind: &Kind, body: &[u8], content_type: Option<&str>, url: &Url) -> Result<ParsedFeed, String> {
+    match kind {
+        Kind::Feed => parse::parse(body, url).map_err(|e| e.to_string()),
+        Kind::Html(rules) => {
+            let extracted = scrape::extract(&scrape::decode(body, content_type), url, rules);
+            if extracted.feed.entries.is_empty() {
+                return Err(extracted.problems.join("; "));
+            }
+            for problem in &extracted.problems {
+                warn!(url = %url, problem = %problem, "html source");
+            }
+            Ok(extracted.feed)
+        }
+    }
+}
+
+/// Fetches the own page of each item not stored yet, once, and keeps what `css` selects there as
+/// its content. Known items are never fetched again (they keep the content stored with them); a
+/// page that fails leaves its item without it.
+async fn follow(app: &App, source: &Source, css: &str, items: &mut [Item]) {
+    for item in items.iter_mut() {
+        let Some(link) = item.link.as_deref().and_then(|l| Url::parse(l).ok()) else { continue };
+        match app.store.find(&Identity::of(item)) {
+            Ok(None) => {}
+            // A known item keeps the text fetched for it once, so it does not read as changed.
+            Ok(Some((known, _))) => {
+                if item.content.is_none() {
+                    item.content = known.stored.item.content;
+                }
+                continue;
+            }
+            Err(_) => continue,
+        }
+        match app.fetcher.fetch_at(source, &Location::Http(link.clone()), &Validators::default()).await {
+            Ok(Fetched::Document(page)) => {
+                let html = scrape::decode(&page.body, page.content_type.as_deref());
+                match scrape::content(&html, css) {
+                    Some(content) => {
+                        let body = Body { text: content, html: true };
+                        item.content = Some(normalise::to_safe_html(&body, &page.url));
+                    }
+                    None => {
+                        warn!(source = %source.id, url = %link, selector = css, "follow: the content selector matched nothing")
+                    }
+                }
+            }
+            Ok(Fetched::NotModified(_)) => {}
+            Err(e) => {
+                warn!(source = %source.id, url = %link, error = %e, "follow: the item's page could not be fetched")
+            }
+        }
+    }
 }
 
 fn normalise_feed(feed: ParsedFeed, source: &str, url: &url::Url) -> Normalised {

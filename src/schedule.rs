@@ -143,6 +143,7 @@ mod tests {
             schedule: Schedule::parse(expr).unwrap(),
             request: Request::default(),
             ignore_ttl: false,
+            kind: crate::config::Kind::Feed,
         }
     }
 

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
-use super::{config_dir, Checker, Config, Fetch, Location, Request, Server, Source, Topic, ALL_TOPIC};
+use super::{config_dir, Checker, Config, Fetch, HtmlRules, Kind, Location, Request, Server, Source, Topic, ALL_TOPIC};
 use crate::schedule::Schedule;
 
 const DEFAULT_SCHEDULE: &str = "0 */15 * * * *";
@@ -90,6 +90,27 @@ struct RawSource {
     proxy: Option<Spanned<String>>,
     #[serde(default)]
     ignore_ttl: bool,
+    kind: Option<Spanned<String>>,
+    html: Option<Spanned<RawHtml>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHtml {
+    item: Spanned<String>,
+    title: Option<Spanned<String>>,
+    link: Option<Spanned<String>>,
+    link_attr: Option<String>,
+    date: Option<Spanned<String>>,
+    date_format: Option<String>,
+    date_lang: Option<Spanned<String>>,
+    date_tz: Option<Spanned<String>>,
+    summary: Option<Spanned<String>>,
+    author: Option<Spanned<String>>,
+    category: Option<Spanned<String>>,
+    #[serde(default)]
+    follow: bool,
+    content: Option<Spanned<String>>,
 }
 
 impl RawConfig {
@@ -240,6 +261,7 @@ impl RawSource {
             None => default_schedule.cloned(),
         };
         let request = self.request(key, check);
+        let kind = self.kind(key, check);
         let id = self.id.into_inner();
         Some(Source {
             title: self.title.unwrap_or_else(|| id.clone()),
@@ -249,7 +271,40 @@ impl RawSource {
             schedule: schedule?,
             request,
             ignore_ttl: self.ignore_ttl,
+            kind: kind?,
         })
+    }
+
+    /// `kind = "feed"` (the default) or `kind = "html"` with its `[source.html]` selectors.
+    fn kind(&self, key: &str, check: &mut Checker) -> Option<Kind> {
+        let kind = self.kind.as_ref().map_or("feed", |k| k.get_ref().as_str());
+        let at = self.kind.as_ref().map(|k| k.span().start);
+        match (kind, &self.html) {
+            ("feed", None) => Some(Kind::Feed),
+            ("feed", Some(html)) => {
+                check.fail(Some(html.span().start), format!("{key}.html"), "selectors need kind = \"html\"");
+                None
+            }
+            ("html", Some(html)) => {
+                html.get_ref().validate(&format!("{key}.html"), check).map(|r| Kind::Html(Box::new(r)))
+            }
+            ("html", None) => {
+                check.fail(
+                    at,
+                    format!("{key}.kind"),
+                    "an html source needs a [source.html] table with at least `item`",
+                );
+                None
+            }
+            (other, _) => {
+                check.fail(
+                    at,
+                    format!("{key}.kind"),
+                    format!("{other:?} is not a kind of source: use \"feed\" or \"html\""),
+                );
+                None
+            }
+        }
     }
 
     /// The per-source request settings, checked for what HTTP cannot carry.
@@ -292,6 +347,70 @@ impl RawSource {
             }
         });
         Request { user_agent: self.user_agent.clone(), cookie: self.cookie.clone(), basic_auth, headers, proxy }
+    }
+}
+
+impl RawHtml {
+    fn validate(&self, key: &str, check: &mut Checker) -> Option<HtmlRules> {
+        let mut ok = true;
+        let mut selector = |value: Option<&Spanned<String>>, name: &str, check: &mut Checker| -> Option<String> {
+            let value = value?;
+            if let Err(e) = crate::scrape::check_selector(value.get_ref()) {
+                check.fail(Some(value.span().start), format!("{key}.{name}"), e);
+                ok = false;
+            }
+            Some(value.get_ref().clone())
+        };
+        let item = selector(Some(&self.item), "item", check)?;
+        let title = selector(self.title.as_ref(), "title", check);
+        let link = selector(self.link.as_ref(), "link", check);
+        let date = selector(self.date.as_ref(), "date", check);
+        let summary = selector(self.summary.as_ref(), "summary", check);
+        let author = selector(self.author.as_ref(), "author", check);
+        let category = selector(self.category.as_ref(), "category", check);
+        let content = selector(self.content.as_ref(), "content", check);
+        let mut dates = crate::dates::DateSpec { format: self.date_format.clone(), ..Default::default() };
+        if let Some(lang) = &self.date_lang {
+            match lang.get_ref().parse() {
+                Ok(l) => dates.lang = Some(l),
+                Err(e) => {
+                    check.fail(Some(lang.span().start), format!("{key}.date_lang"), e);
+                    ok = false;
+                }
+            }
+        }
+        if let Some(tz) = &self.date_tz {
+            match tz.get_ref().parse() {
+                Ok(z) => dates.zone = z,
+                Err(e) => {
+                    check.fail(Some(tz.span().start), format!("{key}.date_tz"), e);
+                    ok = false;
+                }
+            }
+        }
+        if self.follow && content.is_none() {
+            check.fail(
+                Some(self.item.span().start),
+                format!("{key}.content"),
+                "follow = true needs a `content` selector",
+            );
+            ok = false;
+        }
+        let link_attr = self.link_attr.clone().unwrap_or_else(|| "href".into());
+        let rules = HtmlRules {
+            item,
+            title,
+            link,
+            link_attr,
+            date,
+            dates,
+            summary,
+            author,
+            category,
+            follow: self.follow,
+            content,
+        };
+        ok.then_some(rules)
     }
 }
 

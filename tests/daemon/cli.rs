@@ -163,3 +163,67 @@ mod reqwest {
         rt.block_on(async { ::reqwest::get(url).await.unwrap().text().await.unwrap() })
     }
 }
+
+#[test]
+fn preview_shows_a_configured_html_source_with_its_dates() {
+    let out = tidings(&["preview", "--config", repo("config/demo.toml").to_str().unwrap(), "--source", "fcs-html"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.starts_with("3 items from file://"), "{stdout}");
+    assert!(stdout.contains("2021-04-08 14:55 UTC  Representative of the FCS of Russia"), "{stdout}");
+    assert!(stdout.contains("  https://customs.gov.ru/press/federal/document/276533"), "{stdout}");
+}
+
+#[test]
+fn preview_a_page_with_selectors_and_say_which_one_matched_nothing() {
+    let page = repo("tests/fixtures/html/customs-academy-1251.html");
+    let page = page.to_str().unwrap();
+    let args = ["preview", page, "--item", "div.entry", "--title", ".entry-title a", "--date", ".entry-date"];
+    let out = tidings(&[&args[..], &["--date-lang", "ru", "--date-tz", "Europe/Moscow"]].concat());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        stdout.contains("2019-11-26 21:00 UTC  Лекция о деятельности ВТамО"),
+        "windows-1251 and Russian dates: {stdout}"
+    );
+
+    let out = tidings(&["preview", page, "--item", "div.entry", "--title", "h2", "--date", ".entry-date"]);
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .contains("the title selector \"h2\" matched nothing in any of the 4 items"));
+    let out = tidings(&["preview", page, "--item", "li.news"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the item selector \"li.news\" matched nothing on the page"));
+    let out = tidings(&["preview", page, "--item", "div[", "--title", "h2"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("source[0].html.item: \"div[\" is not a valid CSS selector"));
+}
+
+#[test]
+fn check_refuses_broken_html_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = "[[source]]\nid = \"page\"\nurl = \"https://x.example/news\"\nkind = \"html\"\n";
+    let cases = [
+        (base.to_string(), ":4: source[0].kind: an html source needs a [source.html] table"),
+        (
+            format!("{base}\n[source.html]\nitem = \"div..x\"\n"),
+            ":7: source[0].html.item: \"div..x\" is not a valid CSS selector",
+        ),
+        (
+            format!("{base}\n[source.html]\nitem = \"li\"\nfollow = true\n"),
+            ":7: source[0].html.content: follow = true needs a `content` selector",
+        ),
+        (
+            format!("{base}\n[source.html]\nitem = \"li\"\ndate_lang = \"de\"\n"),
+            ":8: source[0].html.date_lang: \"de\" is not a known date language",
+        ),
+        (base.replace("\"html\"", "\"rss\""), ":4: source[0].kind: \"rss\" is not a kind of source"),
+    ];
+    for (i, (text, expect)) in cases.iter().enumerate() {
+        let path = dir.path().join(format!("html{i}.toml"));
+        std::fs::write(&path, text).unwrap();
+        let out = tidings(&["check", "--config", path.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "case {i}: {stderr}");
+        assert!(stderr.contains(expect), "case {i}: expected {expect:?} in {stderr}");
+    }
+}

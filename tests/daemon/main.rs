@@ -4,6 +4,7 @@
 mod cli;
 mod fetching;
 mod helpers;
+mod html;
 mod polling;
 mod routing;
 mod serving;
