@@ -273,3 +273,14 @@ async fn many_sources_on_one_host_respect_the_per_host_limit_and_spacing() {
         assert!(gap >= Duration::from_millis(150), "requests to one host start at least 150 ms apart: {gap:?}");
     }
 }
+
+#[tokio::test]
+async fn a_source_can_go_through_its_own_proxy() {
+    // The fake upstream plays the proxy: it gets the request for a host that does not resolve.
+    let t = app("", "url = \"http://feeds.invalid/proxied.rss\"\nproxy = \"{upstream}\"").await;
+    t.upstream.set("proxied.rss", Reply::fixture("fcs.rss"));
+    let report = t.poll("bad").await;
+    assert_eq!(report.new.len(), 2, "{report:?}");
+    let sent = &t.upstream.received("proxied.rss")[0];
+    assert_eq!(sent.headers["host"], "feeds.invalid");
+}
