@@ -5,14 +5,15 @@
 //!
 //! Identity, in order: the publisher's guid (scoped to its source, so two sources that happen to
 //! reuse a guid do not collide); else the link; else a hash of title, date and summary (also
-//! scoped). The link is also a key across sources: two sources carrying the same link are one
-//! story, and the first source to bring it stays its origin. feed-rs's generated ids are never
+//! scoped). The canonical link (see `canon`), and a guid that is a URL, are also keys across
+//! sources: two sources carrying the same page are one story, and the first source to bring it stays its origin. feed-rs's generated ids are never
 //! used (they are random for items without a link).
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use url::Url;
 
+use crate::canon;
 use crate::model::{Item, Stored};
 
 /// The keys under which an item is known.
@@ -20,46 +21,42 @@ use crate::model::{Item, Stored};
 pub struct Identity {
     /// Source-scoped: from the guid, or (with no guid and no link) from the content.
     pub own: Option<String>,
-    /// Global: from the link, shared by every source carrying it.
-    pub link: Option<String>,
+    /// Global: the canonical link, and the guid when it is a URL too; shared by every source
+    /// carrying the story.
+    pub links: Vec<String>,
 }
 
 impl Identity {
     pub fn of(item: &Item) -> Identity {
-        let link = item.link.as_deref().map(|l| format!("l:{}", link_key(l)));
-        let own = match (&item.guid, &link) {
+        let mut links: Vec<String> = Vec::new();
+        for url in [item.link.as_deref(), item.guid.as_deref()].into_iter().flatten() {
+            if let Some(key) = canon::canonical(url).map(|c| format!("u:{c}")) {
+                if !links.contains(&key) {
+                    links.push(key);
+                }
+            }
+        }
+        let own = match (&item.guid, links.is_empty()) {
             (Some(guid), _) => Some(format!("g:{}:{}", item.source, guid)),
-            (None, Some(_)) => None,
-            (None, None) => {
+            (None, false) => None,
+            (None, true) => {
                 let date = item.published.or(item.updated).map(|d| d.to_rfc3339()).unwrap_or_default();
                 let summary = item.summary.as_deref().or(item.content.as_deref()).unwrap_or("");
                 Some(format!("h:{}:{}", item.source, hash(&[&item.title, &date, summary])))
             }
         };
-        Identity { own, link }
+        Identity { own, links }
     }
 
     /// Every key, the source's own first: that is the order to look them up in.
     pub fn keys(&self) -> impl Iterator<Item = &String> {
-        self.own.iter().chain(self.link.iter())
+        self.own.iter().chain(self.links.iter())
     }
 
     /// The store key of a new story: derived from its first key, so it is stable.
     fn story_key(&self) -> String {
         let first = self.keys().next().expect("an identity always has a key");
         hash(&[first])[..24].to_string()
-    }
-}
-
-/// The link as a dedup key: the URL crate already lower-cases scheme and host and drops the
-/// default port; the fragment never names another story.
-pub fn link_key(link: &str) -> String {
-    match Url::parse(link) {
-        Ok(mut url) => {
-            url.set_fragment(None);
-            url.to_string()
-        }
-        Err(_) => link.to_string(),
     }
 }
 

@@ -22,6 +22,7 @@
 //! [`model`] holds the types that pass between stages, [`text`] the pure text helpers.
 
 pub mod app;
+pub mod canon;
 pub mod config;
 pub mod daemon;
 pub mod dates;

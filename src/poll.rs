@@ -316,7 +316,7 @@ struct Pending {
 impl Pending {
     fn find(&self, identity: &Identity) -> Option<Known> {
         let own = identity.own.iter().map(|k| (k, Match::Own));
-        let link = identity.link.iter().map(|k| (k, Match::Link));
+        let link = identity.links.iter().map(|k| (k, Match::Link));
         own.chain(link).find_map(|(key, by)| {
             let story = self.keys.get(key)?;
             Some(Known { stored: self.stories.get(story)?.clone(), by })
@@ -357,23 +357,31 @@ impl Pending {
     }
 }
 
-/// Re-routes every stored story under the rules in force, so a changed configuration shows in
-/// every topic feed. Returns how many stories moved.
+/// Brings every stored story up to the rules in force: re-routes it, so a changed configuration
+/// shows in every topic feed, and gives it the identity keys it lacks (a store written under an
+/// older key scheme still recognises its stories). Returns how many stories moved topics.
 pub async fn reroute_all(app: &App) -> anyhow::Result<usize> {
     let _writing = app.writing.lock().await;
     let mut moved = Vec::new();
+    let mut aliases = Vec::new();
     for stored in app.store.all_stories() {
         let mut stored = stored?;
+        let identity = Identity::of(&stored.item);
+        let missing = match app.store.find(&identity)? {
+            Some((_, missing)) => missing,
+            None => identity.keys().cloned().collect(),
+        };
+        aliases.extend(missing.into_iter().map(|k| (k, stored.key.clone())));
         let topics = topics_of(app, &stored);
         if topics != stored.topics {
             stored.topics = topics;
             moved.push(stored);
         }
     }
-    let count = moved.len();
-    if count > 0 {
-        app.store.apply(Write { stories: moved, ..Write::default() }).await?;
-        info!(stories = count, "re-routed stored stories under the current topic rules");
+    let (count, keys) = (moved.len(), aliases.len());
+    if count > 0 || keys > 0 {
+        app.store.apply(Write { stories: moved, aliases, source: None }).await?;
+        info!(stories = count, keys, "brought stored stories up to the current topic rules and identity keys");
     }
     Ok(count)
 }

@@ -86,7 +86,7 @@ impl Store {
         let mut found = None;
         let mut missing = Vec::new();
         for (key, by) in
-            identity.own.iter().map(|k| (k, Match::Own)).chain(identity.link.iter().map(|k| (k, Match::Link)))
+            identity.own.iter().map(|k| (k, Match::Own)).chain(identity.links.iter().map(|k| (k, Match::Link)))
         {
             match self.tree.get(format!("k:{key}"))? {
                 Some(story) if found.is_none() => {

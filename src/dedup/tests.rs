@@ -40,12 +40,18 @@ fn again(item: Item, stored: &Stored, by: Match) -> Decision {
 
 #[test]
 fn identity_prefers_the_guid_then_the_link_then_the_content() {
-    let with_guid = Identity::of(&item("wco", Some("g1"), Some("https://x.example/1#top"), "T"));
+    let with_guid = Identity::of(&item("wco", Some("g1"), Some("https://www.x.example/1?utm_source=rss#top"), "T"));
     assert_eq!(with_guid.own.as_deref(), Some("g:wco:g1"));
-    assert_eq!(with_guid.link.as_deref(), Some("l:https://x.example/1"), "the fragment is dropped");
-    let link_only = Identity::of(&item("wco", None, Some("https://X.example:443/1"), "T"));
+    assert_eq!(with_guid.links, ["u://x.example/1"], "the canonical link");
+    let link_only = Identity::of(&item("wco", None, Some("http://X.example:80/1"), "T"));
     assert_eq!(link_only.own, None);
-    assert_eq!(link_only.link.as_deref(), Some("l:https://x.example/1"));
+    assert_eq!(link_only.links, ["u://x.example/1"]);
+    let guid_url = Identity::of(&item("rocb", Some("https://x.example/1"), Some("https://rocb.example/r/1"), "T"));
+    assert_eq!(
+        guid_url.links,
+        ["u://rocb.example/r/1", "u://x.example/1"],
+        "a guid that is a URL is a key across sources"
+    );
     let neither = Identity::of(&item("wco", None, None, "T"));
     assert!(neither.own.as_deref().unwrap().starts_with("h:wco:"));
     assert_eq!(neither, Identity::of(&item("wco", None, None, "T")), "the content hash is stable");

@@ -48,12 +48,12 @@ async fn stories_are_found_by_their_keys_and_listed_newest_first() {
     assert_eq!(titles(&store.newest("enforcement", 10).unwrap()), ["Story c", "Story a"]);
     assert!(store.newest("origin", 10).unwrap().is_empty());
 
-    let identity = Identity { own: Some("g:wco:c".into()), link: Some("l:https://x.example/c".into()) };
+    let identity = Identity { own: Some("g:wco:c".into()), links: vec!["u://x.example/c".into()] };
     let (known, missing) = store.find(&identity).unwrap().unwrap();
     assert_eq!(known.stored.key, "c");
     assert_eq!(known.by, Match::Own);
-    assert_eq!(missing, ["l:https://x.example/c"]);
-    let unknown = Identity { own: Some("g:wco:zzz".into()), link: None };
+    assert_eq!(missing, ["u://x.example/c"]);
+    let unknown = Identity { own: Some("g:wco:zzz".into()), links: vec![] };
     assert!(store.find(&unknown).unwrap().is_none());
     assert_eq!(store.count(), 3);
 }

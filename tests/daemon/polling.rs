@@ -174,3 +174,45 @@ async fn stored_items_survive_a_shutdown() {
     assert!(store.source_state("wco").unwrap().last_success.is_some());
     drop(dir);
 }
+
+#[tokio::test]
+async fn stories_stored_under_older_keys_are_recognised_after_start_up() {
+    let t = spawn_app(&TWO_SOURCES.replace("wco.rss", "noguid.rss")).await;
+    // A story as an older tidings stored it: its link key in the old spelling only.
+    let at = chrono::Utc::now();
+    let item = tidings::model::Item {
+        source: "wco".into(),
+        guid: None,
+        link: Some("https://www.wcoomd.org/en/media/newsroom/2022/june/operation-stop-ii-results.aspx".into()),
+        title: "Final results of Operation STOP II announced".into(),
+        published: None,
+        updated: None,
+        author: None,
+        summary: None,
+        content: None,
+        categories: vec![],
+    };
+    let stored = tidings::model::Stored {
+        key: "old-story".into(),
+        entry_id: "tag:localhost,2022-06-09:wco/old-story".into(),
+        content_hash: tidings::dedup::content_hash(&item),
+        item,
+        first_seen: at,
+        updated: at,
+        also_in: vec![],
+        topics: vec![],
+        sort_time: at.timestamp_micros(),
+    };
+    let old_key = "l:https://www.wcoomd.org/en/media/newsroom/2022/june/operation-stop-ii-results.aspx".to_string();
+    let write =
+        tidings::store::Write { stories: vec![stored], aliases: vec![(old_key, "old-story".into())], source: None };
+    t.app.store.apply(write).await.unwrap();
+    tidings::poll::reroute_all(&t.app).await.unwrap();
+
+    let page = "<rss version=\"2.0\"><channel><title>WCO</title><item><title>Final results of Operation STOP II announced</title>\
+                <link>http://wcoomd.org/en/media/newsroom/2022/june/operation-stop-ii-results.aspx?utm_source=rss</link></item></channel></rss>";
+    t.upstream.set("noguid.rss", Reply { body: page.as_bytes().to_vec(), ..Reply::status(200) });
+    let report = t.poll("wco").await;
+    assert!(report.new.is_empty(), "the stored story is recognised by its canonical link: {report:?}");
+    assert_eq!(t.feed("all").await.len(), 1);
+}
