@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::canon;
-use crate::model::{Item, Stored};
+use crate::model::{Item, Repost, Stored};
 
 /// The keys under which an item is known.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +73,8 @@ pub enum Match {
     Own,
     /// By the link alone.
     Link,
+    /// By similar text (a near-duplicate), with the similarity in percent.
+    Similar(u8),
 }
 
 /// What to do with an incoming item.
@@ -114,12 +116,10 @@ pub fn decide(incoming: Item, identity: &Identity, known: Option<Known>, mint: &
         return Decision::New(new_story(incoming, identity, mint));
     }
     if !same_source {
-        if stored.also_in.contains(&incoming.source) {
-            return Decision::Unchanged(stored);
-        }
-        let mut stored = stored;
-        stored.also_in.push(incoming.source);
-        return Decision::AlsoIn(stored);
+        return match stored.also_in.iter().any(|r| r.source == incoming.source) {
+            true => Decision::Unchanged(stored),
+            false => Decision::AlsoIn(merge(stored, incoming, by, mint.now)),
+        };
     }
     let content_hash = content_hash(&incoming);
     if content_hash == stored.content_hash {
@@ -131,6 +131,31 @@ pub fn decide(incoming: Item, identity: &Identity, known: Option<Known>, mint: &
     stored.item = incoming;
     stored.content_hash = content_hash;
     Decision::Updated(stored)
+}
+
+/// Another source's copy joins the story. The copy published first is the origin: when the
+/// newcomer is earlier, it takes the origin's place (the entry keeps its id) and the old origin
+/// becomes a repost.
+fn merge(mut stored: Stored, incoming: Item, by: Match, now: DateTime<Utc>) -> Stored {
+    let signal = match by {
+        Match::Similar(percent) => format!("similar text ({percent}%)"),
+        _ => "same link".to_string(),
+    };
+    let earlier = matches!((incoming.published, stored.item.published), (Some(new), Some(old)) if new < old);
+    let repost = match earlier {
+        true => {
+            let old = std::mem::replace(&mut stored.item, incoming);
+            stored.content_hash = content_hash(&stored.item);
+            stored.updated = now;
+            if let Some(published) = stored.item.published {
+                stored.sort_time = published.min(now).timestamp_micros();
+            }
+            Repost { source: old.source, link: old.link, signal }
+        }
+        false => Repost { source: incoming.source, link: incoming.link, signal },
+    };
+    stored.also_in.push(repost);
+    stored
 }
 
 fn differ(a: &Option<String>, b: &Option<String>) -> bool {

@@ -81,12 +81,41 @@ pub struct Stored {
     pub updated: DateTime<Utc>,
     /// Hash of the fields whose change counts as an update (title, summary, content, link).
     pub content_hash: String,
-    /// Other sources that carried the same story, in the order they were seen.
-    pub also_in: Vec<String>,
+    /// Other sources' copies of the story, in the order they were seen.
+    #[serde(default, deserialize_with = "reposts")]
+    pub also_in: Vec<Repost>,
     /// The topics the item is routed to (not counting `all`).
     pub topics: Vec<String>,
     /// Orders feeds newest first: published date, else first seen, in microseconds.
     pub sort_time: i64,
+}
+
+/// Another source's copy of a story.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Repost {
+    pub source: String,
+    /// Where that source published it.
+    pub link: Option<String>,
+    /// Why it is the same story: `same link`, or `similar text (NN%)`.
+    pub signal: String,
+}
+
+/// `also_in` as stored now (reposts), or as older versions stored it (source ids).
+fn reposts<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Repost>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Source(String),
+        Repost(Repost),
+    }
+    let list = Vec::<Either>::deserialize(d)?;
+    Ok(list
+        .into_iter()
+        .map(|e| match e {
+            Either::Source(source) => Repost { source, link: None, signal: "same link".into() },
+            Either::Repost(r) => r,
+        })
+        .collect())
 }
 
 /// What tidings knows about one source between polls: its validators and its health.

@@ -296,7 +296,7 @@ fn decide(app: &App, source: &str, items: Vec<Item>, now: chrono::DateTime<Utc>)
 /// that carried it.
 pub fn topics_of(app: &App, stored: &Stored) -> Vec<String> {
     let mut source_topics: Vec<String> = Vec::new();
-    for source in std::iter::once(&stored.item.source).chain(&stored.also_in) {
+    for source in std::iter::once(&stored.item.source).chain(stored.also_in.iter().map(|r| &r.source)) {
         if let Some(s) = app.config.source(source) {
             source_topics.extend(s.topics.iter().cloned());
         }

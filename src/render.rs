@@ -57,19 +57,33 @@ pub fn atom(info: &FeedInfo, items: &[Stored], sources: &HashMap<String, SourceI
 
 fn entry(stored: &Stored, sources: &HashMap<String, SourceInfo>) -> Entry {
     let item = &stored.item;
+    let title_of = |id: &str| sources.get(id).map_or(id.to_string(), |s| s.title.clone());
     let origin = sources.get(&item.source);
-    let origin_title = origin.map_or(item.source.as_str(), |s| s.title.as_str());
-    let author = item.author.clone().unwrap_or_else(|| origin_title.to_string());
+    let author = item.author.clone().unwrap_or_else(|| title_of(&item.source));
+    let mut links: Vec<Link> = item.link.iter().map(|l| link(l, "alternate", Some("text/html"))).collect();
+    for repost in &stored.also_in {
+        if let Some(href) = &repost.link {
+            links.push(Link { title: Some(title_of(&repost.source)), ..link(href, "via", Some("text/html")) });
+        }
+    }
+    // The other sources are named in the text too, where every reader shows them.
+    let also = also_reported(stored, &title_of);
+    let (summary, content) = match (&item.summary, &item.content, also) {
+        (summary, Some(content), Some(also)) => (summary.clone(), Some(format!("{content}\n{also}"))),
+        (Some(summary), None, Some(also)) => (Some(format!("{summary}\n{also}")), None),
+        (None, None, Some(also)) => (None, Some(also)),
+        (summary, content, None) => (summary.clone(), content.clone()),
+    };
     Entry {
         title: Text::plain(item.title.clone()),
         id: stored.entry_id.clone(),
         updated: fixed(stored.updated),
         published: item.published.map(fixed),
         authors: vec![Person { name: author, ..Default::default() }],
-        links: item.link.iter().map(|l| link(l, "alternate", Some("text/html"))).collect(),
+        links,
         categories: item.categories.iter().map(|c| Category { term: c.clone(), scheme: None, label: None }).collect(),
-        summary: item.summary.clone().map(Text::html),
-        content: item.content.clone().map(|value| Content {
+        summary: summary.map(Text::html),
+        content: content.map(|value| Content {
             value: Some(value),
             content_type: Some("html".into()),
             ..Default::default()
@@ -77,6 +91,27 @@ fn entry(stored: &Stored, sources: &HashMap<String, SourceInfo>) -> Entry {
         source: origin.map(|o| source(&item.source, o, stored)),
         ..Default::default()
     }
+}
+
+/// "Also reported by ROCB Europe and FCS", each linked to its copy, as an HTML paragraph.
+fn also_reported(stored: &Stored, title_of: &dyn Fn(&str) -> String) -> Option<String> {
+    let names: Vec<String> = stored
+        .also_in
+        .iter()
+        .map(|r| {
+            let name = html_escape::encode_text(&title_of(&r.source)).into_owned();
+            match &r.link {
+                Some(href) => format!("<a href=\"{}\">{name}</a>", html_escape::encode_double_quoted_attribute(href)),
+                None => name,
+            }
+        })
+        .collect();
+    let list = match names.as_slice() {
+        [] => return None,
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    };
+    Some(format!("<p>Also reported by {list}.</p>"))
 }
 
 /// `atom:source`: the origin feed's id, title, links and updated.

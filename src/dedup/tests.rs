@@ -113,7 +113,8 @@ fn another_source_with_the_same_link_is_the_same_story() {
     let Decision::AlsoIn(merged) = again(repost.clone(), &stored, Match::Link) else { panic!("expected AlsoIn") };
     assert_eq!(merged.item.source, "wco", "the first source stays the origin");
     assert_eq!(merged.item.title, "Title", "another source never rewrites the story");
-    assert_eq!(merged.also_in, ["rocb"]);
+    let rocb = Repost { source: "rocb".into(), link: Some("https://x.example/1".into()), signal: "same link".into() };
+    assert_eq!(merged.also_in, [rocb]);
     assert!(matches!(again(repost, &merged, Match::Own), Decision::Unchanged(_)));
 }
 
@@ -143,4 +144,28 @@ fn absolute_iris_are_told_apart() {
     for id in ["1234", "wco-2022-06-30", "/news/1", "c:1", "", "https://x.example/a b"] {
         assert!(!is_absolute_iri(id), "{id}");
     }
+}
+
+#[test]
+fn an_earlier_copy_from_another_source_becomes_the_origin() {
+    let mut repost = item("rocb", Some("r1"), Some("https://x.example/1"), "Repost");
+    repost.published = Some(Utc.with_ymd_and_hms(2022, 6, 30, 9, 0, 0).unwrap());
+    let stored = new_story(repost);
+    let mut original = item("wco", Some("w1"), Some("https://x.example/1"), "Original");
+    original.published = Some(Utc.with_ymd_and_hms(2022, 6, 29, 8, 0, 0).unwrap());
+    let Decision::AlsoIn(merged) = again(original, &stored, Match::Link) else { panic!("expected AlsoIn") };
+    assert_eq!((merged.item.source.as_str(), merged.item.title.as_str()), ("wco", "Original"));
+    assert_eq!(merged.entry_id, stored.entry_id, "the entry keeps its id");
+    assert_eq!(merged.also_in[0].source, "rocb");
+    assert_eq!(merged.updated, now());
+    assert_eq!(merged.sort_time, Utc.with_ymd_and_hms(2022, 6, 29, 8, 0, 0).unwrap().timestamp_micros());
+}
+
+#[test]
+fn reposts_stored_as_source_ids_by_older_versions_still_read() {
+    let stored = new_story(item("wco", Some("g1"), None, "T"));
+    let mut json = serde_json::to_value(&stored).unwrap();
+    json["also_in"] = serde_json::json!(["rocb"]);
+    let back: Stored = serde_json::from_value(json).unwrap();
+    assert_eq!(back.also_in, [Repost { source: "rocb".into(), link: None, signal: "same link".into() }]);
 }

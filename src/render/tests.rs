@@ -78,3 +78,37 @@ fn the_item_author_wins_and_an_empty_feed_still_has_updated() {
     let empty = atom(&info(), &[], &sources());
     assert!(empty.contains("<updated>2026-01-01T00:00:00+00:00</updated>"), "{empty}");
 }
+
+#[test]
+fn reposts_are_named_with_via_links_and_a_line_of_text() {
+    let mut stored = story(None);
+    stored.also_in = vec![
+        crate::model::Repost {
+            source: "rocb".into(),
+            link: Some("https://rocb.example/r?a=1&b=2".into()),
+            signal: "same link".into(),
+        },
+        crate::model::Repost { source: "fcs".into(), link: None, signal: "similar text (91%)".into() },
+    ];
+    let mut sources = sources();
+    let rocb = SourceInfo {
+        title: "ROCB Europe".into(),
+        url: "https://rocb.example/feed".into(),
+        state: SourceState::default(),
+    };
+    sources.insert("rocb".into(), rocb);
+    let xml = atom(&info(), &[stored], &sources);
+    let feed = feed_rs::parser::parse(xml.as_bytes()).unwrap();
+    let entry = &feed.entries[0];
+    let via: Vec<_> = entry.links.iter().filter(|l| l.rel.as_deref() == Some("via")).collect();
+    assert_eq!(via.len(), 1);
+    assert_eq!(via[0].href, "https://rocb.example/r?a=1&b=2");
+    assert_eq!(via[0].title.as_deref(), Some("ROCB Europe"));
+    let body = entry.content.as_ref().unwrap().body.as_deref().unwrap();
+    assert!(
+        body.ends_with(
+            "<p>Also reported by <a href=\"https://rocb.example/r?a=1&amp;b=2\">ROCB Europe</a> and fcs.</p>"
+        ),
+        "{body}"
+    );
+}

@@ -88,6 +88,13 @@ async fn the_same_story_from_two_sources_appears_once() {
         "the first source stays the origin"
     );
     assert_eq!(counts(&t.poll("rocb").await.outcome), (0, 0, 2), "a repost polled again adds nothing");
+    let xml = t.get("/feeds/all.atom").await.text().await.unwrap();
+    assert!(xml.contains("rel=\"via\""), "the repost's link is named: {xml}");
+    let parsed = feed_rs::parser::parse(xml.as_bytes()).unwrap();
+    let entry = parsed.entries.iter().find(|e| e.title.as_ref().unwrap().content.contains("Burundi")).unwrap();
+    let summary = &entry.summary.as_ref().unwrap().content;
+    let line = "<p>Also reported by <a href=\"https://www.wcoomd.org/en/media/newsroom/2022/june/rules-of-origin-workshop-burundi.aspx\">ROCB Europe</a>.</p>";
+    assert!(summary.ends_with(line), "{summary}");
     let heads = feed.iter().find(|s| s.title.starts_with("Europe Region")).unwrap();
     assert_eq!(heads.author.as_deref(), Some("ROCB Europe press office"));
     assert_eq!(heads.id, "https://www.rocb-europe.org/en/news/heads-of-customs-2021", "an IRI id is kept");
