@@ -39,6 +39,7 @@ pub mod route;
 pub mod schedule;
 pub mod scrape;
 pub mod serve;
+pub mod similar;
 pub mod store;
 pub mod telemetry;
 pub mod text;
