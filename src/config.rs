@@ -29,6 +29,9 @@ pub struct Config {
     /// The sled directory, absolute.
     pub store_path: PathBuf,
     pub fetch: Fetch,
+    pub dedup: Dedup,
+    /// What `all` keeps, and each topic unless it says otherwise.
+    pub retention: Retention,
     pub topics: Vec<Topic>,
     pub sources: Vec<Source>,
 }
@@ -68,16 +71,74 @@ pub struct Fetch {
     pub exempt_loopback: bool,
 }
 
-/// A `[[topic]]`: one merged feed.
+/// `[dedup]`: when copies of one story from several sources become one entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dedup {
+    /// Merge near-duplicates (same story, other URL, rewritten words), not only same links.
+    pub near_duplicates: bool,
+    /// The similarity (0 to 1) above which two items are one story.
+    pub threshold: f64,
+    /// How far apart in time two copies of one story may be.
+    pub window: chrono::Duration,
+}
+
+/// How much of a topic's history is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// The newest this many stories are kept.
+    pub max_items: usize,
+    /// Stories published longer ago than this are let go; `None`: age alone lets nothing go.
+    pub max_age_days: Option<u32>,
+}
+
+/// A `[[topic]]`: one merged feed, and the rule that fills it.
 #[derive(Debug, Clone)]
 pub struct Topic {
     pub id: String,
     pub title: String,
-    /// Words or phrases that pull an item of any source into the topic.
+    /// Words or phrases that pull an item into the topic.
     pub include: Vec<String>,
     /// Words or phrases that keep an item out, whatever else says it belongs.
     pub exclude: Vec<String>,
+    /// Regular expressions that pull an item in (case-insensitive).
+    pub include_regex: Vec<regex::Regex>,
+    /// Regular expressions that keep an item out (case-insensitive).
+    pub exclude_regex: Vec<regex::Regex>,
+    /// The parts of an item the words and expressions look at.
+    pub fields: Vec<Field>,
+    /// When not empty, `include` and `include_regex` pull in items of these sources only.
+    pub sources: Vec<String>,
+    /// When not empty, `include` and `include_regex` pull in items in these languages only
+    /// (`en` matches `en-gb`).
+    pub languages: Vec<String>,
     pub max_entries: usize,
+    pub retention: Retention,
+}
+
+/// A part of an item that topic rules can look at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Title,
+    Summary,
+    Categories,
+    Link,
+    Author,
+}
+
+impl Field {
+    pub const ALL: [Field; 5] = [Field::Title, Field::Summary, Field::Categories, Field::Link, Field::Author];
+    /// What rules look at unless a topic lists `fields`.
+    pub const DEFAULT: [Field; 3] = [Field::Title, Field::Summary, Field::Categories];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Title => "title",
+            Field::Summary => "summary",
+            Field::Categories => "categories",
+            Field::Link => "link",
+            Field::Author => "author",
+        }
+    }
 }
 
 /// A `[[source]]`: one feed that is polled.
@@ -95,6 +156,8 @@ pub struct Source {
     pub ignore_ttl: bool,
     /// A feed, or an HTML page read with CSS selectors.
     pub kind: Kind,
+    /// The language of its items, when the document does not say or says it wrong.
+    pub language: Option<String>,
 }
 
 /// What a source's document is.
@@ -218,14 +281,35 @@ pub fn summary(config: &Config) -> String {
         config.fetch.max_body_bytes,
         config.fetch.user_agent
     );
-    let _ = writeln!(out, "topics ({} and the built-in \"all\"):", config.topics.len());
+    let dedup = &config.dedup;
+    let near = match dedup.near_duplicates {
+        true => format!("near-duplicates above {:.2} similarity", dedup.threshold),
+        false => "same links only".to_string(),
+    };
+    let _ = writeln!(out, "dedup:   {near}, within {} days", dedup.window.num_days());
+    let keep = |r: &Retention| match r.max_age_days {
+        Some(days) => format!("keeps {} stories, {days} days", r.max_items),
+        None => format!("keeps {} stories of any age", r.max_items),
+    };
+    let _ =
+        writeln!(out, "topics ({} and the built-in \"all\", which {}):", config.topics.len(), keep(&config.retention));
     for t in &config.topics {
-        let _ = writeln!(out, "  {:<20} {:?}, newest {} entries", t.id, t.title, t.max_entries);
-        if !t.include.is_empty() {
-            let _ = writeln!(out, "  {:<20} include: {}", "", t.include.join(", "));
+        let _ = writeln!(out, "  {:<20} {:?}, newest {} entries, {}", t.id, t.title, t.max_entries, keep(&t.retention));
+        let regexes = |list: &[regex::Regex]| list.iter().map(|r| format!("/{}/", r.as_str())).collect::<Vec<_>>();
+        let lists = [
+            ("include", t.include.clone()),
+            ("include_regex", regexes(&t.include_regex)),
+            ("exclude", t.exclude.clone()),
+            ("exclude_regex", regexes(&t.exclude_regex)),
+            ("sources", t.sources.clone()),
+            ("languages", t.languages.clone()),
+        ];
+        for (name, list) in lists.iter().filter(|(_, l)| !l.is_empty()) {
+            let _ = writeln!(out, "  {:<20} {name}: {}", "", list.join(", "));
         }
-        if !t.exclude.is_empty() {
-            let _ = writeln!(out, "  {:<20} exclude: {}", "", t.exclude.join(", "));
+        if t.fields != Field::DEFAULT {
+            let fields: Vec<&str> = t.fields.iter().map(|f| f.name()).collect();
+            let _ = writeln!(out, "  {:<20} fields: {}", "", fields.join(", "));
         }
     }
     let _ = writeln!(out, "sources ({}):", config.sources.len());

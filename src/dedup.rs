@@ -28,15 +28,22 @@ pub struct Identity {
 
 impl Identity {
     pub fn of(item: &Item) -> Identity {
+        Identity::with(item, true)
+    }
+
+    /// The identity of an item whose source's guids are trusted (`trust_guid`), or not: then the
+    /// link is its identity, and without a link its content.
+    pub fn with(item: &Item, trust_guid: bool) -> Identity {
         let mut links: Vec<String> = Vec::new();
-        for url in [item.link.as_deref(), item.guid.as_deref()].into_iter().flatten() {
+        let guid = item.guid.as_deref().filter(|_| trust_guid);
+        for url in [item.link.as_deref(), guid].into_iter().flatten() {
             if let Some(key) = canon::canonical(url).map(|c| format!("u:{c}")) {
                 if !links.contains(&key) {
                     links.push(key);
                 }
             }
         }
-        let own = match (&item.guid, links.is_empty()) {
+        let own = match (guid, links.is_empty()) {
             (Some(guid), _) => Some(format!("g:{}:{}", item.source, guid)),
             (None, false) => None,
             (None, true) => {
@@ -46,6 +53,11 @@ impl Identity {
             }
         };
         Identity { own, links }
+    }
+
+    /// Whether the item is known by its publisher's guid.
+    pub fn by_guid(&self) -> bool {
+        self.own.as_deref().is_some_and(|k| k.starts_with("g:"))
     }
 
     /// Every key, the source's own first: that is the order to look them up in.
@@ -111,7 +123,7 @@ pub fn decide(incoming: Item, identity: &Identity, known: Option<Known>, mint: &
         return Decision::New(new_story(incoming, identity, mint));
     };
     let same_source = stored.item.source == incoming.source;
-    if by == Match::Link && same_source && differ(&stored.item.guid, &incoming.guid) {
+    if by == Match::Link && same_source && identity.by_guid() && differ(&stored.item.guid, &incoming.guid) {
         // One source, two guids, one link (a feed linking every entry to its home page): two stories.
         return Decision::New(new_story(incoming, identity, mint));
     }
@@ -131,6 +143,32 @@ pub fn decide(incoming: Item, identity: &Identity, known: Option<Known>, mint: &
     stored.item = incoming;
     stored.content_hash = content_hash;
     Decision::Updated(stored)
+}
+
+/// Why a document's guids cannot be identity: one guid on items that differ (in link, or in
+/// title when there are no links). `None` when every guid names one item.
+pub fn repeated_guid(items: &[Item]) -> Option<String> {
+    let mut seen: std::collections::HashMap<&str, &Item> = std::collections::HashMap::new();
+    for item in items {
+        let Some(guid) = item.guid.as_deref() else { continue };
+        match seen.get(guid) {
+            Some(other) if other.link != item.link || (item.link.is_none() && other.title != item.title) => {
+                return Some(format!("the guid {guid:?} is used by two different items in one document"));
+            }
+            Some(_) => {}
+            None => {
+                seen.insert(guid, item);
+            }
+        }
+    }
+    None
+}
+
+/// Whether a source changes its guids from poll to poll: of the items of one document whose
+/// link is known as this source's, `changed` came back under another guid and `kept` under the
+/// same one.
+pub fn guids_churn(changed: usize, kept: usize) -> bool {
+    changed >= 2 && changed > kept
 }
 
 /// Another source's copy joins the story. The copy published first is the origin: when the
@@ -169,7 +207,7 @@ fn new_story(item: Item, identity: &Identity, mint: &Minter) -> Stored {
     let published = item.published.map(|p| p.min(now));
     let updated = item.updated.or(item.published).map_or(now, |u| u.min(now));
     let entry_id = match &item.guid {
-        Some(guid) if is_absolute_iri(guid) => guid.clone(),
+        Some(guid) if identity.by_guid() && is_absolute_iri(guid) => guid.clone(),
         _ => format!("tag:{},{}:{}/{}", mint.authority, now.format("%Y-%m-%d"), item.source, key),
     };
     Stored {
@@ -180,6 +218,7 @@ fn new_story(item: Item, identity: &Identity, mint: &Minter) -> Stored {
         updated,
         also_in: Vec::new(),
         topics: Vec::new(),
+        dropped: Vec::new(),
         sort_time: published.unwrap_or(now).timestamp_micros(),
         item,
     }

@@ -35,6 +35,7 @@ pub mod parse;
 pub mod poll;
 pub mod preview;
 pub mod render;
+pub mod retain;
 pub mod route;
 pub mod schedule;
 pub mod scrape;

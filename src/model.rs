@@ -18,6 +18,8 @@ pub struct ParsedFeed {
     pub updated: Option<DateTime<Utc>>,
     /// RSS `<ttl>` in minutes: how often the publisher asks to be polled at most.
     pub ttl: Option<u32>,
+    /// The document's declared language (RSS `<language>`, `xml:lang`, `<html lang>`).
+    pub language: Option<String>,
     pub entries: Vec<ParsedEntry>,
 }
 
@@ -64,6 +66,10 @@ pub struct Item {
     /// Sanitised HTML.
     pub content: Option<String>,
     pub categories: Vec<String>,
+    /// The language, lower case (`en`, `ru`, `pt-br`): the source's configured `language`, else
+    /// the one its document declares.
+    #[serde(default)]
+    pub language: Option<String>,
 }
 
 /// An item as kept in the store, with what tidings learnt about it.
@@ -86,6 +92,9 @@ pub struct Stored {
     pub also_in: Vec<Repost>,
     /// The topics the item is routed to (not counting `all`).
     pub topics: Vec<String>,
+    /// Topics whose retention let the story go: it is not routed to them again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dropped: Vec<String>,
     /// Orders feeds newest first: published date, else first seen, in microseconds.
     pub sort_time: i64,
 }
@@ -148,6 +157,23 @@ pub struct SourceState {
     pub moved_streak: u32,
     /// The URL that answered 410 Gone: scheduled polls stop until the source's URL changes.
     pub gone: Option<String>,
+    /// Set when the source's guids cannot be trusted: its items are known by their links.
+    pub guids: Option<GuidTrouble>,
+}
+
+/// Why a source's guids are not used as identity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GuidTrouble {
+    pub reason: String,
+    pub since: DateTime<Utc>,
+}
+
+/// What is left of a story that retention let go: enough to know it when a source still lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tombstone {
+    pub title: String,
+    pub source: String,
+    pub pruned: DateTime<Utc>,
 }
 
 impl SourceState {

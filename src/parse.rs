@@ -73,6 +73,7 @@ fn convert(feed: model::Feed) -> ParsedFeed {
         link: alternate(&feed.links),
         updated: feed.updated,
         ttl: feed.ttl,
+        language: feed.language.as_deref().map(clean).and_then(non_empty),
         entries: feed.entries.into_iter().map(convert_entry).collect(),
     }
 }

@@ -12,13 +12,14 @@ use chrono::{DateTime, Utc};
 use tracing::{info, warn};
 
 use crate::app::App;
-use crate::config::{Kind, Location, Source};
+use crate::config::ALL_TOPIC;
+use crate::config::{Config, Kind, Location, Source};
 use crate::dedup::{self, Decision, Identity, Known, Match, Minter};
 use crate::fetch::{FetchError, Fetched, Meta, Validators};
-use crate::model::{Body, FeedMeta, Item, Outcome, ParsedFeed, SourceState, Stored};
+use crate::model::{Body, FeedMeta, GuidTrouble, Item, Outcome, ParsedFeed, SourceState, Stored, Tombstone};
 use crate::pace::{self, Attempt, Policy};
 use crate::store::{self, Write};
-use crate::{normalise, parse, route, scrape};
+use crate::{normalise, parse, retain, route, scrape, similar};
 use url::Url;
 
 /// What one poll did, for logs and for `tidings poll`.
@@ -32,6 +33,10 @@ pub struct Report {
     pub new: Vec<String>,
     /// Titles of the stories that changed.
     pub updated: Vec<String>,
+    /// Items found to be stories other sources told first: title and the signal.
+    pub merged: Vec<String>,
+    /// Items the source still lists that retention let go (not brought back).
+    pub pruned: usize,
     pub elapsed_ms: u64,
     /// True when the source was already being polled and this poll did nothing.
     pub skipped: bool,
@@ -84,7 +89,7 @@ pub async fn poll_source(app: &App, source: &str) -> anyhow::Result<Report> {
             (attempt, Write::default(), Report::new(source, Outcome::NotModified, None))
         }
         Step::Document { feed, validators, meta } => {
-            let (write, report) = decide(app, source, feed.items, now)?;
+            let (write, report) = decide(app, source, feed.items, now, &mut state)?;
             state.feed = Some(feed.meta);
             state.etag = validators.etag;
             state.last_modified = validators.last_modified;
@@ -108,7 +113,11 @@ pub async fn poll_source(app: &App, source: &str) -> anyhow::Result<Report> {
     report.http_status = state.last_status;
     report.next_poll = state.next_poll;
     report.moved_to = pace::moved(&state).map(str::to_string);
+    let wrote_stories = !write.stories.is_empty();
     app.store.apply(Write { source: Some((source.to_string(), state)), ..write }).await?;
+    if wrote_stories {
+        prune(app, now).await?;
+    }
     report.elapsed_ms = elapsed(started);
     log(&report);
     Ok(report)
@@ -135,11 +144,11 @@ enum Step {
 }
 
 /// A document's items in tidings' model, and the feed's own metadata.
-struct Normalised {
-    meta: FeedMeta,
-    items: Vec<Item>,
+pub struct Normalised {
+    pub meta: FeedMeta,
+    pub items: Vec<Item>,
     /// The feed's `<ttl>`.
-    ttl: Option<Duration>,
+    pub ttl: Option<Duration>,
 }
 
 /// The network and parsing half of a poll.
@@ -176,7 +185,7 @@ async fn fetch_and_parse(app: &App, config: &Source, state: &SourceState) -> Ste
         }
         Ok(Ok(feed)) => feed,
     };
-    let mut feed = normalise_feed(feed, &config.id, &document.url);
+    let mut feed = normalise_feed(feed, config, &document.url);
     if let Kind::Html(rules) = &config.kind {
         if let (true, Some(css)) = (rules.follow, &rules.content) {
             follow(app, config, css, &mut feed.items).await;
@@ -242,7 +251,7 @@ async fn follow(app: &App, source: &Source, css: &str, items: &mut [Item]) {
     }
 }
 
-fn normalise_feed(feed: ParsedFeed, source: &str, url: &url::Url) -> Normalised {
+pub fn normalise_feed(feed: ParsedFeed, source: &Source, url: &url::Url) -> Normalised {
     let meta = FeedMeta {
         id: feed.id,
         title: feed.title,
@@ -250,23 +259,42 @@ fn normalise_feed(feed: ParsedFeed, source: &str, url: &url::Url) -> Normalised 
         updated: feed.updated,
     };
     let ttl = feed.ttl.map(|minutes| Duration::from_secs(u64::from(minutes) * 60));
-    let items = feed.entries.into_iter().map(|e| normalise::normalise(e, source, url)).collect();
+    let language = source.language.clone().or_else(|| feed.language.as_deref().and_then(normalise::language_tag));
+    let items = feed
+        .entries
+        .into_iter()
+        .map(|e| Item { language: language.clone(), ..normalise::normalise(e, &source.id, url) })
+        .collect();
     Normalised { meta, items, ttl }
 }
 
 /// Decides every item of one document against the store and what this poll decided already.
-fn decide(app: &App, source: &str, items: Vec<Item>, now: chrono::DateTime<Utc>) -> store::Result<(Write, Report)> {
+fn decide(
+    app: &App,
+    source: &str,
+    items: Vec<Item>,
+    now: DateTime<Utc>,
+    state: &mut SourceState,
+) -> store::Result<(Write, Report)> {
     let minter = Minter { authority: &app.authority, now };
     let mut pending = Pending::default();
     let mut report = Report::new(source, Outcome::Ok { new: 0, updated: 0, unchanged: 0 }, None);
     let mut unchanged = 0;
+    let trust_guids = check_guids(app, source, &items, state, now)?;
     for item in items {
-        let identity = Identity::of(&item);
+        let identity = Identity::with(&item, trust_guids);
         let (in_store, missing) = match app.store.find(&identity)? {
             Some((known, missing)) => (Some(known), missing),
             None => (None, identity.keys().cloned().collect()),
         };
-        let known = pending.prefer(pending.find(&identity), in_store);
+        let mut known = pending.prefer(pending.find(&identity), in_store);
+        if known.is_none() {
+            if app.store.tombstone(&identity)?.is_some() {
+                report.pruned += 1;
+                continue;
+            }
+            known = similar_story(app, &item, now)?.map(|k| pending.newest(k));
+        }
         let decision = dedup::decide(item, &identity, known, &minter);
         let mut story = match decision {
             Decision::New(stored) => {
@@ -277,7 +305,12 @@ fn decide(app: &App, source: &str, items: Vec<Item>, now: chrono::DateTime<Utc>)
                 report.updated.push(stored.item.title.clone());
                 stored
             }
-            Decision::AlsoIn(stored) => stored,
+            Decision::AlsoIn(stored) => {
+                if let Some(repost) = stored.also_in.last() {
+                    report.merged.push(format!("{} ({}: {})", stored.item.title, repost.source, repost.signal));
+                }
+                stored
+            }
             Decision::Unchanged(stored) => {
                 unchanged += 1;
                 pending.alias(&stored.key, missing);
@@ -292,16 +325,133 @@ fn decide(app: &App, source: &str, items: Vec<Item>, now: chrono::DateTime<Utc>)
     Ok((pending.into_write(), report))
 }
 
-/// The topics of a story: rules applied to the origin's version, with the topics of every source
-/// that carried it.
-pub fn topics_of(app: &App, stored: &Stored) -> Vec<String> {
-    let mut source_topics: Vec<String> = Vec::new();
-    for source in std::iter::once(&stored.item.source).chain(stored.also_in.iter().map(|r| &r.source)) {
-        if let Some(s) = app.config.source(source) {
-            source_topics.extend(s.topics.iter().cloned());
+/// Whether the source's guids can be identity, and the reason recorded on its state when not:
+/// a guid used by two items of the document, or guids that change from poll to poll (items
+/// whose link is known as this source's coming back under another guid). Once seen, a churn
+/// is remembered; a repeat is judged on each document.
+fn check_guids(
+    app: &App,
+    source: &str,
+    items: &[Item],
+    state: &mut SourceState,
+    now: DateTime<Utc>,
+) -> store::Result<bool> {
+    let trouble = |reason: String, since: Option<DateTime<Utc>>| GuidTrouble { reason, since: since.unwrap_or(now) };
+    let since = state.guids.as_ref().map(|g| g.since);
+    if let Some(reason) = dedup::repeated_guid(items) {
+        state.guids = Some(trouble(reason, since));
+        return Ok(false);
+    }
+    if state.guids.as_ref().is_some_and(|g| g.reason.starts_with(CHURN)) {
+        return Ok(false);
+    }
+    let mut links: HashMap<&str, usize> = HashMap::new();
+    for link in items.iter().filter_map(|i| i.link.as_deref()) {
+        *links.entry(link).or_default() += 1;
+    }
+    let (mut changed, mut kept) = (0, 0);
+    for item in items.iter().filter(|i| i.guid.is_some() && i.link.as_deref().is_some_and(|l| links[l] == 1)) {
+        let by_guid = Identity::with(item, true);
+        match app.store.find(&by_guid)? {
+            Some((known, _)) if known.by == Match::Own => kept += 1,
+            Some((known, _)) if known.stored.item.source == source && known.stored.item.guid != item.guid => {
+                changed += 1
+            }
+            _ => {}
         }
     }
-    route::route(&stored.item, &source_topics, &app.config.topics)
+    if dedup::guids_churn(changed, kept) {
+        let reason = format!("{CHURN}: {changed} known items came back under new guids");
+        warn!(source, reason = %reason, "the source's guids are not stable: its items are known by their links");
+        state.guids = Some(trouble(reason, since));
+        return Ok(false);
+    }
+    state.guids = None;
+    Ok(true)
+}
+
+const CHURN: &str = "guids change between polls";
+
+/// The story another source told that `item` is a near-duplicate of: the most similar within
+/// the window, if any passes [`similar::compare`].
+fn similar_story(app: &App, item: &Item, now: DateTime<Utc>) -> store::Result<Option<Known>> {
+    let dedup = &app.config.dedup;
+    if !dedup.near_duplicates {
+        return Ok(None);
+    }
+    let time = item.published.unwrap_or(now).min(now).timestamp_micros();
+    let window = dedup.window.num_microseconds().unwrap_or(i64::MAX);
+    let mut best: Option<(f64, Stored)> = None;
+    for candidate in app.store.around(time, window)? {
+        let told = candidate.item.source == item.source || candidate.also_in.iter().any(|r| r.source == item.source);
+        if told {
+            continue;
+        }
+        if let similar::Verdict::Same(score) = similar::compare(&candidate.item, item, dedup.threshold) {
+            if best.as_ref().is_none_or(|(s, _)| score > *s) {
+                best = Some((score, candidate));
+            }
+        }
+    }
+    Ok(best.map(|(score, stored)| Known { stored, by: Match::Similar((score * 100.0).round() as u8) }))
+}
+
+/// Lets go of what retention says to: stories beyond a topic's limits leave that topic; stories
+/// beyond `all`'s leave the store and leave tombstones. The caller holds the write lock.
+async fn prune(app: &App, now: DateTime<Utc>) -> store::Result<()> {
+    let config = &app.config;
+    let gone: Vec<String> = retain::expired(&app.store.index(ALL_TOPIC)?, config.retention, now);
+    let mut changed: HashMap<String, Stored> = HashMap::new();
+    for topic in &config.topics {
+        for key in retain::expired(&app.store.index(&topic.id)?, topic.retention, now) {
+            if gone.contains(&key) {
+                continue;
+            }
+            let story = match changed.remove(&key) {
+                Some(story) => Some(story),
+                None => app.store.story(&key)?,
+            };
+            if let Some(mut story) = story {
+                story.topics.retain(|t| *t != topic.id);
+                story.dropped.push(topic.id.clone());
+                changed.insert(key, story);
+            }
+        }
+    }
+    let mut pruned = Vec::new();
+    for key in &gone {
+        if let Some(story) = app.store.story(key)? {
+            let tombstone =
+                Tombstone { title: story.item.title.clone(), source: story.item.source.clone(), pruned: now };
+            pruned.push((story, tombstone));
+        }
+    }
+    if changed.is_empty() && pruned.is_empty() {
+        return Ok(());
+    }
+    let (moved, deleted) = (changed.len(), pruned.len());
+    app.store.apply(Write { stories: changed.into_values().collect(), pruned, ..Write::default() }).await?;
+    info!(left_topics = moved, left_store = deleted, "retention let stories go");
+    Ok(())
+}
+
+/// The topics of a story: rules applied to the origin's version, with the topics of every source
+/// that carried it, but for those whose retention let it go.
+pub fn topics_of(app: &App, stored: &Stored) -> Vec<String> {
+    let mut topics = route::route(&stored.item, &source_topics(&app.config, stored), &app.config.topics);
+    topics.retain(|t| !stored.dropped.contains(t));
+    topics
+}
+
+/// `(source, topic)` for each topic listed by a source that carried the story.
+pub fn source_topics(config: &Config, stored: &Stored) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for source in std::iter::once(&stored.item.source).chain(stored.also_in.iter().map(|r| &r.source)) {
+        if let Some(s) = config.source(source) {
+            out.extend(s.topics.iter().map(|t| (s.id.clone(), t.clone())));
+        }
+    }
+    out
 }
 
 /// What this poll has decided so far: later items of the same document see earlier ones.
@@ -321,6 +471,14 @@ impl Pending {
             let story = self.keys.get(key)?;
             Some(Known { stored: self.stories.get(story)?.clone(), by })
         })
+    }
+
+    /// The story as this poll last left it, if it touched it.
+    fn newest(&self, known: Known) -> Known {
+        match self.stories.get(&known.stored.key) {
+            Some(stored) => Known { stored: stored.clone(), by: known.by },
+            None => known,
+        }
     }
 
     /// A match on the source's own key beats a link match; and what this poll already decided
@@ -353,7 +511,7 @@ impl Pending {
 
     fn into_write(mut self) -> Write {
         let stories = self.order.iter().filter_map(|k| self.stories.remove(k)).collect();
-        Write { stories, aliases: self.aliases, source: None }
+        Write { stories, aliases: self.aliases, ..Write::default() }
     }
 }
 
@@ -364,9 +522,19 @@ pub async fn reroute_all(app: &App) -> anyhow::Result<usize> {
     let _writing = app.writing.lock().await;
     let mut moved = Vec::new();
     let mut aliases = Vec::new();
+    let mut trusted: HashMap<String, bool> = HashMap::new();
     for stored in app.store.all_stories() {
         let mut stored = stored?;
-        let identity = Identity::of(&stored.item);
+        let source = &stored.item.source;
+        let trust = match trusted.get(source) {
+            Some(trust) => *trust,
+            None => {
+                let trust = app.store.source_state(source)?.guids.is_none();
+                trusted.insert(source.clone(), trust);
+                trust
+            }
+        };
+        let identity = Identity::with(&stored.item, trust);
         let missing = match app.store.find(&identity)? {
             Some((_, missing)) => missing,
             None => identity.keys().cloned().collect(),
@@ -380,9 +548,10 @@ pub async fn reroute_all(app: &App) -> anyhow::Result<usize> {
     }
     let (count, keys) = (moved.len(), aliases.len());
     if count > 0 || keys > 0 {
-        app.store.apply(Write { stories: moved, aliases, source: None }).await?;
+        app.store.apply(Write { stories: moved, aliases, ..Write::default() }).await?;
         info!(stories = count, keys, "brought stored stories up to the current topic rules and identity keys");
     }
+    prune(app, Utc::now()).await?;
     Ok(count)
 }
 
@@ -394,6 +563,8 @@ impl Report {
             error,
             new: Vec::new(),
             updated: Vec::new(),
+            merged: Vec::new(),
+            pruned: 0,
             elapsed_ms: 0,
             skipped: false,
             http_status: None,
@@ -432,6 +603,12 @@ pub fn describe(report: &Report) -> String {
     }
     for title in &report.updated {
         out.push_str(&format!("\n  updated: {title}"));
+    }
+    for merged in &report.merged {
+        out.push_str(&format!("\n  also told by another source: {merged}"));
+    }
+    if report.pruned > 0 {
+        out.push_str(&format!("\n  {} listed item(s) were let go by retention and stay out", report.pruned));
     }
     out
 }

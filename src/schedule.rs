@@ -144,6 +144,7 @@ mod tests {
             request: Request::default(),
             ignore_ttl: false,
             kind: crate::config::Kind::Feed,
+            language: None,
         }
     }
 

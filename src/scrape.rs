@@ -81,7 +81,9 @@ pub fn extract(page: &str, url: &Url, rules: &HtmlRules) -> Extracted {
     let mut misses = Misses::default();
     let entries = items.iter().map(|item| entry(item, &base, rules, &mut misses, &mut problems)).collect();
     problems.extend(misses.report(rules, items.len()));
-    let feed = ParsedFeed { id: None, title, link: Some(url.to_string()), updated: None, ttl: None, entries };
+    let language =
+        document.select(&selector("html[lang]")).next().and_then(|h| h.value().attr("lang")).map(str::to_string);
+    let feed = ParsedFeed { id: None, title, link: Some(url.to_string()), updated: None, ttl: None, language, entries };
     Extracted { feed, problems }
 }
 

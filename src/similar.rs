@@ -7,9 +7,6 @@
 //! names and numbers of each title must appear in the other's text (a "workshop on Rules of
 //! Origin held in Burundi" is not the one "held in Ghana").
 
-use unicode_normalization::char::is_combining_mark;
-use unicode_normalization::UnicodeNormalization;
-
 use crate::model::Item;
 use crate::text;
 
@@ -39,14 +36,7 @@ const COMMON: [&str; 14] = [
     "фтс",
 ];
 
-/// Lower case, accents off, letters and digits only: "Côte d'Ivoire" and "cote d ivoire" fold alike.
-pub fn fold(text: &str) -> String {
-    text.nfd()
-        .filter(|c| !is_combining_mark(*c))
-        .flat_map(char::to_lowercase)
-        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
-        .collect()
-}
+pub use crate::text::fold;
 
 /// The words of an item that say what it is about: its title and summary (or content).
 fn words(item: &Item) -> Vec<String> {
@@ -172,6 +162,7 @@ pub fn parse_pairs(tsv: &str) -> Vec<Pair> {
         summary: Some(f[3].to_string()),
         content: None,
         categories: vec![],
+        language: None,
     };
     tsv.lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())

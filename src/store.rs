@@ -8,6 +8,7 @@
 //! | `k:{identity key}`                    | the story it belongs to            |
 //! | `t:{topic}\0{sort time}{story}`       | empty: the topic index, oldest first |
 //! | `s:{source}`                          | a [`SourceState`] (JSON)           |
+//! | `x:{story}`                           | a [`Tombstone`] (JSON): a story retention let go; its `k:` keys stay |
 //!
 //! Every write ends with a flush, so an item reported as stored survives a crash. sled allows one
 //! process per directory: opening a directory in use says so.
@@ -20,7 +21,7 @@ use serde::Serialize;
 
 use crate::config::ALL_TOPIC;
 use crate::dedup::{Identity, Known, Match};
-use crate::model::{SourceState, Stored};
+use crate::model::{SourceState, Stored, Tombstone};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -45,6 +46,8 @@ pub struct Write {
     pub aliases: Vec<(String, String)>,
     /// The source's new state.
     pub source: Option<(String, SourceState)>,
+    /// Stories retention lets go: each leaves a tombstone under its identity keys.
+    pub pruned: Vec<(Stored, Tombstone)>,
 }
 
 /// The embedded database.
@@ -100,6 +103,53 @@ impl Store {
             }
         }
         Ok(found.map(|known| (known, missing)))
+    }
+
+    /// The tombstone one of `identity`'s keys leads to: the item was stored once and pruned.
+    pub fn tombstone(&self, identity: &Identity) -> Result<Option<Tombstone>> {
+        for key in identity.keys() {
+            if let Some(story) = self.tree.get(format!("k:{key}"))? {
+                let story = String::from_utf8_lossy(&story).into_owned();
+                if let Some(tombstone) = self.get_json(&format!("x:{story}"))? {
+                    return Ok(Some(tombstone));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Stories sorted within `window` microseconds either side of `time` (microseconds since
+    /// the epoch): the candidates a near-duplicate is looked for among.
+    pub fn around(&self, time: i64, window: i64) -> Result<Vec<Stored>> {
+        let prefix = format!("t:{ALL_TOPIC}\0");
+        let bound = |t: i64| {
+            let mut key = prefix.clone().into_bytes();
+            key.extend_from_slice(&sort_bytes(t));
+            key
+        };
+        let (from, to) = (bound(time.saturating_sub(window)), bound(time.saturating_add(window).saturating_add(1)));
+        let mut out = Vec::new();
+        for entry in self.tree.range(from..to) {
+            let (key, _) = entry?;
+            let story = String::from_utf8_lossy(&key[prefix.len() + 8..]).into_owned();
+            if let Some(stored) = self.story(&story)? {
+                out.push(stored);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A topic's index, newest first: each story's sort time and key. Reads keys only.
+    pub fn index(&self, topic: &str) -> Result<Vec<(i64, String)>> {
+        let prefix = format!("t:{topic}\0");
+        let mut out = Vec::new();
+        for entry in self.tree.scan_prefix(prefix.as_bytes()).rev() {
+            let (key, _) = entry?;
+            let time: [u8; 8] = key[prefix.len()..prefix.len() + 8].try_into().expect("8 bytes of sort time");
+            let time = (u64::from_be_bytes(time) ^ (1 << 63)) as i64;
+            out.push((time, String::from_utf8_lossy(&key[prefix.len() + 8..]).into_owned()));
+        }
+        Ok(out)
     }
 
     pub fn story(&self, key: &str) -> Result<Option<Stored>> {
@@ -160,6 +210,15 @@ impl Store {
         if let Some((source, state)) = &write.source {
             batch.insert(format!("s:{source}").as_bytes(), encode(state));
         }
+        for (stored, tombstone) in &write.pruned {
+            if let Some(previous) = self.story(&stored.key)? {
+                for topic in index_topics(&previous) {
+                    batch.remove(index_key(topic, &previous));
+                }
+            }
+            batch.remove(format!("i:{}", stored.key).as_bytes());
+            batch.insert(format!("x:{}", stored.key).as_bytes(), encode(tombstone));
+        }
         self.tree.apply_batch(batch)?;
         self.flush().await
     }
@@ -184,9 +243,14 @@ fn index_topics(stored: &Stored) -> impl Iterator<Item = &str> {
 /// `t:{topic}\0` + the sort time as 8 bytes that sort like the signed number + the story key.
 fn index_key(topic: &str, stored: &Stored) -> Vec<u8> {
     let mut key = format!("t:{topic}\0").into_bytes();
-    key.extend_from_slice(&((stored.sort_time as u64) ^ (1 << 63)).to_be_bytes());
+    key.extend_from_slice(&sort_bytes(stored.sort_time));
     key.extend_from_slice(stored.key.as_bytes());
     key
+}
+
+/// A sort time as 8 bytes that sort like the signed number.
+fn sort_bytes(time: i64) -> [u8; 8] {
+    ((time as u64) ^ (1 << 63)).to_be_bytes()
 }
 
 fn encode<T: Serialize>(value: &T) -> Vec<u8> {

@@ -55,9 +55,21 @@ pub fn html_to_text(html: &str) -> String {
     collapse_whitespace(&decode(&out))
 }
 
-/// Splits text into lower-case words of letters and digits, Cyrillic and Latin alike.
+/// Lower case, accents off, letters and digits only: "Côte d'Ivoire" and "cote d ivoire" fold
+/// alike, and so do "Ёлка" and "елка". Everything else becomes a space.
+pub fn fold(text: &str) -> String {
+    use unicode_normalization::char::is_combining_mark;
+    use unicode_normalization::UnicodeNormalization;
+    text.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect()
+}
+
+/// Splits text into folded words of letters and digits (see [`fold`]), Cyrillic and Latin alike.
 pub fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
+    fold(text).split_whitespace().map(str::to_string).collect()
 }
 
 #[cfg(test)]
@@ -84,5 +96,7 @@ mod tests {
     #[test]
     fn words_split_cyrillic_and_latin() {
         assert_eq!(words("Таможня: Контрабанда, DRUG-seizure!"), ["таможня", "контрабанда", "drug", "seizure"]);
+        assert_eq!(words("Côte d'Ivoire: DÉJÀ-VU"), ["cote", "d", "ivoire", "deja", "vu"]);
+        assert_eq!(words("ТАМОЖНЯ, Ёлка"), ["таможня", "елка"]);
     }
 }

@@ -9,11 +9,15 @@ use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
-use super::{config_dir, Checker, Config, Fetch, HtmlRules, Kind, Location, Request, Server, Source, Topic, ALL_TOPIC};
+use super::{
+    config_dir, Checker, Config, Dedup, Fetch, Field, HtmlRules, Kind, Location, Request, Retention, Server, Source,
+    Topic, ALL_TOPIC,
+};
 use crate::schedule::Schedule;
 
 const DEFAULT_SCHEDULE: &str = "0 */15 * * * *";
 const DEFAULT_MAX_ENTRIES: usize = 50;
+const DEFAULT_RETENTION: Retention = Retention { max_items: 10_000, max_age_days: None };
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -24,6 +28,10 @@ pub(super) struct RawConfig {
     store: RawStore,
     #[serde(default)]
     fetch: RawFetch,
+    #[serde(default)]
+    dedup: RawDedup,
+    #[serde(default)]
+    retention: RawRetention,
     #[serde(default)]
     topic: Vec<RawTopic>,
     #[serde(default)]
@@ -60,6 +68,21 @@ struct RawFetch {
     exempt_loopback: Option<bool>,
 }
 
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawDedup {
+    near_duplicates: Option<bool>,
+    threshold: Option<Spanned<f64>>,
+    window_days: Option<Spanned<i64>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawRetention {
+    max_items: Option<Spanned<i64>>,
+    max_age_days: Option<Spanned<i64>>,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawTopic {
@@ -69,7 +92,24 @@ struct RawTopic {
     include: Vec<Spanned<String>>,
     #[serde(default)]
     exclude: Vec<Spanned<String>>,
+    include_regex: Option<Spanned<OneOrMany>>,
+    exclude_regex: Option<Spanned<OneOrMany>>,
+    fields: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    sources: Vec<Spanned<String>>,
+    #[serde(default)]
+    languages: Vec<Spanned<String>>,
     max_entries: Option<Spanned<i64>>,
+    max_items: Option<Spanned<i64>>,
+    max_age_days: Option<Spanned<i64>>,
+}
+
+/// A string, or a list of them.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
 }
 
 #[derive(Deserialize)]
@@ -92,6 +132,7 @@ struct RawSource {
     ignore_ttl: bool,
     kind: Option<Spanned<String>>,
     html: Option<Spanned<RawHtml>>,
+    language: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -119,7 +160,10 @@ impl RawConfig {
         let dir = config_dir(path);
         let server = self.server.validate(check);
         let fetch = self.fetch.validate(check);
-        let topics = validate_topics(self.topic, server.as_ref(), check);
+        let retention = self.retention.validate("retention", DEFAULT_RETENTION, check);
+        let dedup = self.dedup.validate(check);
+        let source_ids: HashSet<&str> = self.source.iter().map(|s| s.id.get_ref().as_str()).collect();
+        let topics = validate_topics(self.topic, server.as_ref(), retention, &source_ids, check);
         let known: HashSet<&str> = topics.iter().map(|t| t.id.as_str()).collect();
         let default_schedule = fetch.as_ref().map(|f| f.schedule.clone());
         let mut sources = Vec::new();
@@ -132,7 +176,16 @@ impl RawConfig {
             }
         }
         let store_path = lexical(&dir.join(self.store.path.as_deref().unwrap_or("data")));
-        Some(Config { path: path.to_path_buf(), server: server?, store_path, fetch: fetch?, topics, sources })
+        Some(Config {
+            path: path.to_path_buf(),
+            server: server?,
+            store_path,
+            fetch: fetch?,
+            dedup: dedup?,
+            retention,
+            topics,
+            sources,
+        })
     }
 }
 
@@ -201,7 +254,69 @@ impl RawFetch {
     }
 }
 
-fn validate_topics(raw: Vec<RawTopic>, server: Option<&Server>, check: &mut Checker) -> Vec<Topic> {
+impl RawDedup {
+    fn validate(self, check: &mut Checker) -> Option<Dedup> {
+        let threshold = match &self.threshold {
+            None => crate::similar::DEFAULT_THRESHOLD,
+            Some(t) if (0.0..=1.0).contains(t.get_ref()) && *t.get_ref() > 0.0 => *t.get_ref(),
+            Some(t) => {
+                let msg = format!("must be above 0 and at most 1 (a share of matching features), not {}", t.get_ref());
+                check.fail(Some(t.span().start), "dedup.threshold", msg);
+                return None;
+            }
+        };
+        let window_days = positive(self.window_days.as_ref(), "dedup.window_days", check).unwrap_or(7).min(3650);
+        Some(Dedup {
+            near_duplicates: self.near_duplicates.unwrap_or(true),
+            threshold,
+            window: chrono::Duration::days(window_days as i64),
+        })
+    }
+}
+
+impl RawRetention {
+    fn validate(&self, key: &str, defaults: Retention, check: &mut Checker) -> Retention {
+        let max_items = positive(self.max_items.as_ref(), &format!("{key}.max_items"), check);
+        let max_age_days = positive(self.max_age_days.as_ref(), &format!("{key}.max_age_days"), check);
+        Retention {
+            max_items: max_items.map_or(defaults.max_items, |n| n as usize),
+            max_age_days: max_age_days.map(|n| n.min(36_500) as u32).or(defaults.max_age_days),
+        }
+    }
+}
+
+/// Compiles a topic's regular expressions, case-insensitive; each one that does not compile is a problem.
+fn regexes(raw: Option<Spanned<OneOrMany>>, key: &str, check: &mut Checker) -> Vec<regex::Regex> {
+    let Some(raw) = raw else { return Vec::new() };
+    let at = raw.span().start;
+    let list = match raw.into_inner() {
+        OneOrMany::One(one) => vec![one],
+        OneOrMany::Many(many) => many,
+    };
+    let mut out = Vec::new();
+    for (j, pattern) in list.iter().enumerate() {
+        match regex::RegexBuilder::new(pattern).case_insensitive(true).size_limit(1 << 20).build() {
+            Ok(re) => out.push(re),
+            Err(e) => {
+                let first = e.to_string().lines().last().unwrap_or_default().trim().to_string();
+                check.fail(
+                    Some(at),
+                    format!("{key}[{j}]"),
+                    format!("{pattern:?} is not a valid regular expression: {first}"),
+                );
+            }
+        }
+    }
+    out
+}
+
+fn validate_topics(
+    raw: Vec<RawTopic>,
+    server: Option<&Server>,
+    retention: Retention,
+    source_ids: &HashSet<&str>,
+    check: &mut Checker,
+) -> Vec<Topic> {
     let default_max = server.map_or(DEFAULT_MAX_ENTRIES, |s| s.max_entries);
     let mut seen = HashSet::new();
     let mut topics = Vec::new();
@@ -222,11 +337,70 @@ fn validate_topics(raw: Vec<RawTopic>, server: Option<&Server>, check: &mut Chec
         };
         let include = words(t.include, "include", check);
         let exclude = words(t.exclude, "exclude", check);
+        let include_regex = regexes(t.include_regex, &format!("{key}.include_regex"), check);
+        let exclude_regex = regexes(t.exclude_regex, &format!("{key}.exclude_regex"), check);
+        let fields = match t.fields {
+            None => Field::DEFAULT.to_vec(),
+            Some(list) => {
+                let mut fields = Vec::new();
+                for (j, f) in list.iter().enumerate() {
+                    match Field::ALL.iter().find(|x| x.name() == f.get_ref()) {
+                        Some(field) if !fields.contains(field) => fields.push(*field),
+                        Some(_) => {}
+                        None => {
+                            let names: Vec<&str> = Field::ALL.iter().map(|x| x.name()).collect();
+                            let msg = format!("{:?} is not a field: use {}", f.get_ref(), names.join(", "));
+                            check.fail(Some(f.span().start), format!("{key}.fields[{j}]"), msg);
+                        }
+                    }
+                }
+                if list.is_empty() {
+                    check.fail(
+                        None,
+                        format!("{key}.fields"),
+                        "is empty: leave it out to look at title, summary and categories",
+                    );
+                }
+                fields
+            }
+        };
+        let mut sources = Vec::new();
+        for (j, s) in t.sources.into_iter().enumerate() {
+            if !source_ids.contains(s.get_ref().as_str()) {
+                let msg = format!("names source {:?}, which no [[source]] defines", s.get_ref());
+                check.fail(Some(s.span().start), format!("{key}.sources[{j}]"), msg);
+            }
+            sources.push(s.into_inner());
+        }
+        let mut languages = Vec::new();
+        for (j, l) in t.languages.iter().enumerate() {
+            match crate::normalise::language_tag(l.get_ref()) {
+                Some(tag) => languages.push(tag),
+                None => {
+                    let msg = format!("{:?} is not a language tag such as \"en\", \"ru\" or \"pt-BR\"", l.get_ref());
+                    check.fail(Some(l.span().start), format!("{key}.languages[{j}]"), msg);
+                }
+            }
+        }
         let max_entries =
             positive(t.max_entries.as_ref(), &format!("{key}.max_entries"), check).map_or(default_max, |n| n as usize);
+        let retention =
+            RawRetention { max_items: t.max_items, max_age_days: t.max_age_days }.validate(&key, retention, check);
         let id = t.id.into_inner();
         let title = t.title.unwrap_or_else(|| id.clone());
-        topics.push(Topic { id, title, include, exclude, max_entries });
+        topics.push(Topic {
+            id,
+            title,
+            include,
+            exclude,
+            include_regex,
+            exclude_regex,
+            fields,
+            sources,
+            languages,
+            max_entries,
+            retention,
+        });
     }
     topics
 }
@@ -262,6 +436,14 @@ impl RawSource {
         };
         let request = self.request(key, check);
         let kind = self.kind(key, check);
+        let language = self.language.as_ref().and_then(|l| {
+            let tag = crate::normalise::language_tag(l.get_ref());
+            if tag.is_none() {
+                let msg = format!("{:?} is not a language tag such as \"en\", \"ru\" or \"pt-BR\"", l.get_ref());
+                check.fail(Some(l.span().start), format!("{key}.language"), msg);
+            }
+            tag
+        });
         let id = self.id.into_inner();
         Some(Source {
             title: self.title.unwrap_or_else(|| id.clone()),
@@ -272,6 +454,7 @@ impl RawSource {
             request,
             ignore_ttl: self.ignore_ttl,
             kind: kind?,
+            language,
         })
     }
 

@@ -22,6 +22,7 @@ fn item(source: &str, guid: Option<&str>, link: Option<&str>, title: &str) -> It
         summary: Some("<p>Summary</p>".into()),
         content: None,
         categories: vec![],
+        language: None,
     }
 }
 

@@ -28,12 +28,14 @@ fn story(author: Option<&str>) -> Stored {
             summary: Some("<p>Summary</p>".into()),
             content: Some("<p>Body</p>".into()),
             categories: vec!["Enforcement".into()],
+            language: None,
         },
         first_seen: at,
         updated: at,
         content_hash: "h".into(),
         also_in: vec![],
         topics: vec!["enforcement".into()],
+        dropped: vec![],
         sort_time: at.timestamp_micros(),
     }
 }

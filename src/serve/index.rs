@@ -85,6 +85,9 @@ fn result(s: &SourceStatus) -> String {
             text(to)
         ));
     }
+    if let Some(note) = &s.identity_note {
+        out.push_str(&format!("<br><span class=\"warn\">items known by their links: {}</span>", text(note)));
+    }
     out
 }
 

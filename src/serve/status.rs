@@ -34,6 +34,10 @@ pub struct SourceStatus {
     pub moved_to: Option<String>,
     /// True once the source answered 410 Gone at its configured URL.
     pub gone: bool,
+    /// `guid`, or `link` when the source's guids cannot be trusted (see `identity_note`).
+    pub identity: &'static str,
+    /// Why its items are known by their links, and since when.
+    pub identity_note: Option<String>,
 }
 
 /// The health of every configured source, in configuration order.
@@ -66,6 +70,11 @@ pub fn sources(app: &App, now: DateTime<Utc>) -> anyhow::Result<Vec<SourceStatus
             not_modified_share: state.not_modified_share(),
             moved_to: pace::moved(&state).map(str::to_string),
             gone,
+            identity: if state.guids.is_some() { "link" } else { "guid" },
+            identity_note: state
+                .guids
+                .as_ref()
+                .map(|g| format!("{} (since {})", g.reason, g.since.format("%Y-%m-%d %H:%M UTC"))),
             url,
         });
     }

@@ -19,19 +19,21 @@ fn stored(key: &str, sort_day: u32, topics: &[&str]) -> Stored {
             summary: None,
             content: None,
             categories: vec![],
+            language: None,
         },
         first_seen: at,
         updated: at,
         content_hash: "h".into(),
         also_in: vec![],
         topics: topics.iter().map(|t| t.to_string()).collect(),
+        dropped: vec![],
         sort_time: at.timestamp_micros(),
     }
 }
 
 async fn write(store: &Store, stories: Vec<Stored>) {
     let aliases = stories.iter().map(|s| (format!("g:wco:{}", s.key), s.key.clone())).collect();
-    store.apply(Write { stories, aliases, source: None }).await.unwrap();
+    store.apply(Write { stories, aliases, ..Write::default() }).await.unwrap();
 }
 
 fn titles(items: &[Stored]) -> Vec<&str> {

@@ -198,6 +198,7 @@ async fn stories_stored_under_older_keys_are_recognised_after_start_up() {
         summary: None,
         content: None,
         categories: vec![],
+        language: None,
     };
     let stored = tidings::model::Stored {
         key: "old-story".into(),
@@ -208,11 +209,15 @@ async fn stories_stored_under_older_keys_are_recognised_after_start_up() {
         updated: at,
         also_in: vec![],
         topics: vec![],
+        dropped: vec![],
         sort_time: at.timestamp_micros(),
     };
     let old_key = "l:https://www.wcoomd.org/en/media/newsroom/2022/june/operation-stop-ii-results.aspx".to_string();
-    let write =
-        tidings::store::Write { stories: vec![stored], aliases: vec![(old_key, "old-story".into())], source: None };
+    let write = tidings::store::Write {
+        stories: vec![stored],
+        aliases: vec![(old_key, "old-story".into())],
+        ..Default::default()
+    };
     t.app.store.apply(write).await.unwrap();
     tidings::poll::reroute_all(&t.app).await.unwrap();
 
