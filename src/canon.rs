@@ -59,6 +59,23 @@ pub fn canonical(link: &str) -> Option<String> {
     Some(format!("//{host}{port}{path}{query}"))
 }
 
+/// `link` without its tracking parameters, otherwise as the publisher wrote it: the link shown to
+/// readers. Unchanged when it has none (or is not a URL).
+pub fn untracked(link: &str) -> String {
+    let Ok(mut url) = Url::parse(link) else { return link.to_string() };
+    if !url.query_pairs().any(|(k, _)| is_tracking(&k)) {
+        return link.to_string();
+    }
+    let kept: Vec<(String, String)> =
+        url.query_pairs().filter(|(k, _)| !is_tracking(k)).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    if kept.is_empty() {
+        url.set_query(None);
+    } else {
+        url.query_pairs_mut().clear().extend_pairs(&kept);
+    }
+    url.to_string()
+}
+
 fn is_tracking(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
     key.starts_with("utm_") || TRACKING.contains(&key.as_str())
@@ -66,7 +83,18 @@ fn is_tracking(key: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::canonical;
+    use super::{canonical, untracked};
+
+    #[test]
+    fn links_shown_to_readers_lose_tracking_parameters_only() {
+        assert_eq!(
+            untracked("https://www.rocb-europe.org/en/news/x?utm_source=newsletter&utm_medium=mail"),
+            "https://www.rocb-europe.org/en/news/x"
+        );
+        assert_eq!(untracked("https://customs.gov.ru/document?id=7&fbclid=abc#top"), "https://customs.gov.ru/document?id=7#top");
+        let plain = "http://WWW.example.org/News/?b=2&a=1";
+        assert_eq!(untracked(plain), plain, "no tracking: left exactly as written");
+    }
 
     #[test]
     fn the_same_page_written_many_ways_has_one_key() {

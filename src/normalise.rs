@@ -17,7 +17,11 @@ const MADE_UP_TITLE_CHARS: usize = 100;
 /// Turns one parsed entry of `source` (read from `document_url`) into an item.
 pub fn normalise(entry: ParsedEntry, source: &str, document_url: &Url) -> Item {
     let declared = entry.base.as_deref().and_then(|b| document_url.join(b).ok());
-    let link = entry.link.as_deref().and_then(|l| absolute_http(declared.as_ref().unwrap_or(document_url), l));
+    let link = entry
+        .link
+        .as_deref()
+        .and_then(|l| absolute_http(declared.as_ref().unwrap_or(document_url), l))
+        .map(|l| crate::canon::untracked(&l));
     // The item's base: its xml:base, else the document's URL; a document read from disk lends no
     // usable base, so the item's own link stands in.
     let base = declared

@@ -2,6 +2,7 @@
 //! served from fixture files by a local HTTP server, polls driven directly (never by cron).
 
 mod cli;
+mod dedup;
 mod fetching;
 mod helpers;
 mod html;
