@@ -91,7 +91,10 @@ mod tests {
             untracked("https://www.rocb-europe.org/en/news/x?utm_source=newsletter&utm_medium=mail"),
             "https://www.rocb-europe.org/en/news/x"
         );
-        assert_eq!(untracked("https://customs.gov.ru/document?id=7&fbclid=abc#top"), "https://customs.gov.ru/document?id=7#top");
+        assert_eq!(
+            untracked("https://customs.gov.ru/document?id=7&fbclid=abc#top"),
+            "https://customs.gov.ru/document?id=7#top"
+        );
         let plain = "http://WWW.example.org/News/?b=2&a=1";
         assert_eq!(untracked(plain), plain, "no tracking: left exactly as written");
     }

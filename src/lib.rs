@@ -27,6 +27,7 @@ pub mod config;
 pub mod daemon;
 pub mod dates;
 pub mod dedup;
+pub mod explain;
 pub mod fetch;
 pub mod model;
 pub mod normalise;

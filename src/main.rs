@@ -1,4 +1,4 @@
-//! The `tidings` command: `run`, `check` and `poll`.
+//! The `tidings` command: `run`, `check`, `poll`, `preview` and `explain`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -31,6 +31,17 @@ enum Command {
         /// Poll only this source.
         #[arg(long)]
         source: Option<String>,
+    },
+    /// Explain each stored story (or one): its identity, the sources merged into it and by which
+    /// signal, and which topics took it by which rule or kept it out. With --source, a dry run on
+    /// a live fetch of that source: what a poll would decide, storing nothing.
+    Explain {
+        /// Fetch this source now and explain its items instead of the stored stories.
+        #[arg(long)]
+        source: Option<String>,
+        /// Only this item: its link (any spelling), guid, entry id, title (with --source) or story key.
+        #[arg(long)]
+        item: Option<String>,
     },
     /// Show the items a source would yield, with their parsed dates, storing nothing: either a
     /// configured source (--source), or any page with selectors given here.
@@ -97,6 +108,11 @@ fn main() -> ExitCode {
         Command::Run => runtime().and_then(|rt| rt.block_on(run(config))).map(|()| ExitCode::SUCCESS),
         Command::Poll { source } => runtime().and_then(|rt| rt.block_on(poll_once(config, source))),
         Command::Preview(args) => preview_source(&config, args.source.as_deref()),
+        Command::Explain { source, item } => runtime().and_then(|rt| {
+            let out = rt.block_on(tidings::explain::explain(config, source.as_deref(), item.as_deref()))?;
+            print!("{out}");
+            Ok(ExitCode::SUCCESS)
+        }),
     };
     report(result)
 }

@@ -268,6 +268,21 @@ pub fn normalise_feed(feed: ParsedFeed, source: &Source, url: &url::Url) -> Norm
     Normalised { meta, items, ttl }
 }
 
+/// What became of one item of a document, for `tidings explain`.
+#[derive(Debug, Clone)]
+pub struct Judged {
+    pub item: Item,
+    /// The keys it is known by.
+    pub keys: Vec<String>,
+    /// What was decided, in words.
+    pub decision: String,
+    /// The story it is (or joined), as the poll leaves it; `None` when retention had let it go.
+    pub story: Option<Stored>,
+    /// When it was looked for among other sources' stories and none was close enough: the
+    /// closest, and why it was not the same story.
+    pub closest: Option<String>,
+}
+
 /// Decides every item of one document against the store and what this poll decided already.
 fn decide(
     app: &App,
@@ -276,6 +291,18 @@ fn decide(
     now: DateTime<Utc>,
     state: &mut SourceState,
 ) -> store::Result<(Write, Report)> {
+    decide_all(app, source, items, now, state, None)
+}
+
+/// [`decide`], recording each item's fate in `judged` when asked.
+fn decide_all(
+    app: &App,
+    source: &str,
+    items: Vec<Item>,
+    now: DateTime<Utc>,
+    state: &mut SourceState,
+    mut judged: Option<&mut Vec<Judged>>,
+) -> store::Result<(Write, Report)> {
     let minter = Minter { authority: &app.authority, now };
     let mut pending = Pending::default();
     let mut report = Report::new(source, Outcome::Ok { new: 0, updated: 0, unchanged: 0 }, None);
@@ -283,18 +310,31 @@ fn decide(
     let trust_guids = check_guids(app, source, &items, state, now)?;
     for item in items {
         let identity = Identity::with(&item, trust_guids);
+        let keys: Vec<String> = identity.keys().cloned().collect();
+        let copy = judged.is_some().then(|| item.clone());
+        let mut judge = |decision: String, story: Option<&Stored>, closest: Option<String>| {
+            if let (Some(list), Some(item)) = (judged.as_deref_mut(), copy.clone()) {
+                list.push(Judged { item, keys: keys.clone(), decision, story: story.cloned(), closest });
+            }
+        };
         let (in_store, missing) = match app.store.find(&identity)? {
             Some((known, missing)) => (Some(known), missing),
             None => (None, identity.keys().cloned().collect()),
         };
         let mut known = pending.prefer(pending.find(&identity), in_store);
+        let mut closest = None;
         if known.is_none() {
-            if app.store.tombstone(&identity)?.is_some() {
+            if let Some(tombstone) = app.store.tombstone(&identity)? {
                 report.pruned += 1;
+                let when = tombstone.pruned.format("%Y-%m-%d");
+                judge(format!("left out: retention let this story go on {when}; it is not brought back"), None, None);
                 continue;
             }
-            known = similar_story(app, &item, now)?.map(|k| pending.newest(k));
+            let (similar, apart) = similar_story(app, &item, now)?;
+            known = similar.map(|k| pending.newest(k));
+            closest = apart;
         }
+        let by = known.as_ref().map(|k| (k.by, k.stored.key.clone(), k.stored.item.source.clone()));
         let decision = dedup::decide(item, &identity, known, &minter);
         let mut story = match decision {
             Decision::New(stored) => {
@@ -314,15 +354,53 @@ fn decide(
             Decision::Unchanged(stored) => {
                 unchanged += 1;
                 pending.alias(&stored.key, missing);
+                judge(judgement("unchanged", by.as_ref(), &stored), Some(&stored), None);
                 continue;
             }
         };
         story.topics = topics_of(app, &story);
+        let word = match &by {
+            None => "new story",
+            Some((_, _, origin)) if origin != source => "merged",
+            Some(_) => "updated",
+        };
+        judge(judgement(word, by.as_ref(), &story), Some(&story), closest);
         pending.alias(&story.key, missing);
         pending.put(story);
     }
     report.outcome = Outcome::Ok { new: report.new.len(), updated: report.updated.len(), unchanged };
     Ok((pending.into_write(), report))
+}
+
+/// What a poll of `source` would do, item by item, storing nothing: the dry run behind
+/// `tidings explain --source`. The fetch is unconditional (no ETag), so every item is seen.
+pub async fn dry_run(app: &App, source: &str) -> anyhow::Result<Vec<Judged>> {
+    let Some(config) = app.config.source(source) else {
+        anyhow::bail!("{}: no source named {source:?}", app.config.path.display());
+    };
+    let mut state = SourceState { etag: None, last_modified: None, ..app.store.source_state(source)? };
+    match fetch_and_parse(app, config, &state).await {
+        Step::Document { feed, .. } => {
+            let mut judged = Vec::new();
+            decide_all(app, source, feed.items, Utc::now(), &mut state, Some(&mut judged))?;
+            Ok(judged)
+        }
+        Step::NotModified(_) => anyhow::bail!("{source}: the server answered 304 to an unconditional request"),
+        Step::Failed { error, .. } => anyhow::bail!("{source}: {error}"),
+    }
+}
+
+/// An item's fate in words: what happened, and which story it matched by which signal.
+fn judgement(word: &str, by: Option<&(Match, String, String)>, story: &Stored) -> String {
+    let Some((by, key, origin)) = by else {
+        return format!("{word}: no stored story has its keys or its text; stored as story {}", story.key);
+    };
+    let signal = match by {
+        Match::Own => "its own guid (or content hash)".to_string(),
+        Match::Link => "the same link".to_string(),
+        Match::Similar(percent) => format!("similar text ({percent}%, threshold passed, names and numbers agree)"),
+    };
+    format!("{word}: story {key} (first told by {origin}), matched by {signal}")
 }
 
 /// Whether the source's guids can be identity, and the reason recorded on its state when not:
@@ -373,27 +451,41 @@ fn check_guids(
 const CHURN: &str = "guids change between polls";
 
 /// The story another source told that `item` is a near-duplicate of: the most similar within
-/// the window, if any passes [`similar::compare`].
-fn similar_story(app: &App, item: &Item, now: DateTime<Utc>) -> store::Result<Option<Known>> {
+/// the window, if any passes [`similar::compare`]; else the closest candidate and why it is
+/// another story.
+fn similar_story(app: &App, item: &Item, now: DateTime<Utc>) -> store::Result<(Option<Known>, Option<String>)> {
     let dedup = &app.config.dedup;
     if !dedup.near_duplicates {
-        return Ok(None);
+        return Ok((None, None));
     }
     let time = item.published.unwrap_or(now).min(now).timestamp_micros();
     let window = dedup.window.num_microseconds().unwrap_or(i64::MAX);
     let mut best: Option<(f64, Stored)> = None;
+    let mut closest: Option<(f64, String)> = None;
     for candidate in app.store.around(time, window)? {
         let told = candidate.item.source == item.source || candidate.also_in.iter().any(|r| r.source == item.source);
         if told {
             continue;
         }
-        if let similar::Verdict::Same(score) = similar::compare(&candidate.item, item, dedup.threshold) {
-            if best.as_ref().is_none_or(|(s, _)| score > *s) {
-                best = Some((score, candidate));
+        match similar::compare(&candidate.item, item, dedup.threshold) {
+            similar::Verdict::Same(score) => {
+                if best.as_ref().is_none_or(|(s, _)| score > *s) {
+                    best = Some((score, candidate));
+                }
+            }
+            similar::Verdict::Apart(why) => {
+                let score = similar::similarity(similar::simhash(&candidate.item), similar::simhash(item));
+                if closest.as_ref().is_none_or(|(s, _)| score > *s) {
+                    closest = Some((
+                        score,
+                        format!("{:?} of {} ({}): {why}", candidate.item.title, candidate.item.source, candidate.key),
+                    ));
+                }
             }
         }
     }
-    Ok(best.map(|(score, stored)| Known { stored, by: Match::Similar((score * 100.0).round() as u8) }))
+    let known = best.map(|(score, stored)| Known { stored, by: Match::Similar((score * 100.0).round() as u8) });
+    Ok((known, closest.map(|(_, why)| why)))
 }
 
 /// Lets go of what retention says to: stories beyond a topic's limits leave that topic; stories

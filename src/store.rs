@@ -152,6 +152,35 @@ impl Store {
         Ok(out)
     }
 
+    /// The story `id` names: a story key, an identity key (`u:…`, `g:…`), or an entry id.
+    pub fn lookup(&self, id: &str) -> Result<Option<Stored>> {
+        if let Some(stored) = self.story(id)? {
+            return Ok(Some(stored));
+        }
+        if let Some(story) = self.tree.get(format!("k:{id}"))? {
+            return self.story(&String::from_utf8_lossy(&story));
+        }
+        for stored in self.all_stories() {
+            let stored = stored?;
+            if stored.entry_id == id {
+                return Ok(Some(stored));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The identity keys that lead to `story`.
+    pub fn keys_of(&self, story: &str) -> Result<Vec<String>> {
+        let mut keys = Vec::new();
+        for entry in self.tree.scan_prefix("k:") {
+            let (key, value) = entry?;
+            if value == story.as_bytes() {
+                keys.push(String::from_utf8_lossy(&key[2..]).into_owned());
+            }
+        }
+        Ok(keys)
+    }
+
     pub fn story(&self, key: &str) -> Result<Option<Stored>> {
         self.get_json(&format!("i:{key}"))
     }

@@ -298,7 +298,8 @@ fn regexes(raw: Option<Spanned<OneOrMany>>, key: &str, check: &mut Checker) -> V
         match regex::RegexBuilder::new(pattern).case_insensitive(true).size_limit(1 << 20).build() {
             Ok(re) => out.push(re),
             Err(e) => {
-                let first = e.to_string().lines().last().unwrap_or_default().trim().to_string();
+                let first =
+                    e.to_string().lines().last().unwrap_or_default().trim().trim_start_matches("error: ").to_string();
                 check.fail(
                     Some(at),
                     format!("{key}[{j}]"),

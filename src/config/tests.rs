@@ -180,3 +180,70 @@ fn bad_request_settings_are_refused() {
     let msg = problem(&GOOD.replace("timeout_secs = 20", "timeout_secs = 20\nhost_interval_ms = -5"));
     assert!(msg.contains("fetch.host_interval_ms: must be 0 or more"), "{msg}");
 }
+
+#[test]
+fn dedup_retention_and_topic_rules_are_read() {
+    let text = GOOD.replace(
+        "[[topic]]\nid = \"origin\"\n",
+        r#"[dedup]
+threshold = 0.8
+window_days = 3
+
+[retention]
+max_items = 500
+
+[[topic]]
+id = "origin"
+include_regex = "rules? of origin"
+exclude_regex = ["^webinar", "cancel+ed"]
+fields = ["title", "link"]
+sources = ["wco-news"]
+languages = ["EN", "ru_RU"]
+max_items = 20
+max_age_days = 90
+"#,
+    );
+    let config = parse(&text).unwrap();
+    assert_eq!(config.dedup, Dedup { near_duplicates: true, threshold: 0.8, window: chrono::Duration::days(3) });
+    assert_eq!(config.retention, Retention { max_items: 500, max_age_days: None });
+    let origin = config.topic("origin").unwrap();
+    assert_eq!(origin.include_regex[0].as_str(), "rules? of origin");
+    assert!(origin.include_regex[0].is_match("RULE OF ORIGIN"), "case-insensitive");
+    assert_eq!(origin.exclude_regex.len(), 2);
+    assert_eq!(origin.fields, [Field::Title, Field::Link]);
+    assert_eq!(origin.sources, ["wco-news"]);
+    assert_eq!(origin.languages, ["en", "ru-ru"]);
+    assert_eq!(origin.retention, Retention { max_items: 20, max_age_days: Some(90) });
+    let enforcement = config.topic("enforcement").unwrap();
+    assert_eq!(enforcement.retention, config.retention, "topics inherit [retention]");
+    assert_eq!(enforcement.fields, Field::DEFAULT);
+    let summary = summary(&config);
+    assert!(summary.contains("near-duplicates above 0.80 similarity, within 3 days"), "{summary}");
+    assert!(summary.contains("include_regex: /rules? of origin/"), "{summary}");
+}
+
+#[test]
+fn bad_rules_are_named_with_their_line() {
+    let with =
+        |extra: &str| GOOD.replace("[[topic]]\nid = \"origin\"\n", &format!("[[topic]]\nid = \"origin\"\n{extra}\n"));
+    let p = problem(&with("include_regex = \"(unclosed\""));
+    assert!(
+        p.contains(":23: topic[1].include_regex[0]: \"(unclosed\" is not a valid regular expression: unclosed group"),
+        "{p}"
+    );
+    let p = problem(&with("fields = [\"title\", \"body\"]"));
+    assert!(
+        p.contains("topic[1].fields[1]: \"body\" is not a field: use title, summary, categories, link, author"),
+        "{p}"
+    );
+    let p = problem(&with("sources = [\"nope\"]"));
+    assert!(p.contains("topic[1].sources[0]: names source \"nope\", which no [[source]] defines"), "{p}");
+    let p = problem(&with("languages = [\"english!\"]"));
+    assert!(p.contains("topic[1].languages[0]: \"english!\" is not a language tag"), "{p}");
+    let p = problem(&with("max_items = 0"));
+    assert!(p.contains("topic[1].max_items: must be a positive whole number, not 0"), "{p}");
+    let p = problem(&format!("[dedup]\nthreshold = 1.5\n{GOOD}"));
+    assert!(p.contains(":2: dedup.threshold: must be above 0 and at most 1"), "{p}");
+    let p = problem(&GOOD.replace("id = \"local\"\n", "id = \"local\"\nlanguage = \"??\"\n"));
+    assert!(p.contains("source[1].language: \"??\" is not a language tag"), "{p}");
+}

@@ -227,3 +227,81 @@ fn check_refuses_broken_html_sources() {
         assert!(stderr.contains(expect), "case {i}: expected {expect:?} in {stderr}");
     }
 }
+
+/// The demo's configuration, its sources read from the repository, its store in `dir`.
+fn demo_in(dir: &Path) -> PathBuf {
+    let demo = std::fs::read_to_string(repo("config/demo.toml")).unwrap();
+    let files = repo("config/demo/");
+    let text = demo
+        .lines()
+        .map(|l| match l {
+            l if l.starts_with("path =") => format!("path = \"{}\"", dir.join("store").display()),
+            l => l.replace("url = \"demo/", &format!("url = \"{}/", files.display())),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let path = dir.join("demo.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn explain_names_the_merge_signal_and_the_topic_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = demo_in(dir.path());
+    let config = config.to_str().unwrap();
+    assert!(tidings(&["poll", "--config", config, "--source", "wco-newsroom"]).status.success());
+
+    // A dry run of another source: decided against the store, stored nowhere.
+    let ghana = "National Workshop on Rules of Origin held in Ghana";
+    let out = tidings(&["explain", "--config", config, "--source", "rocb-europe", "--item", ghana]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("nothing stored"), "{stdout}");
+    assert!(stdout.contains("decision:  new story"), "{stdout}");
+    assert!(
+        stdout
+            .contains("closest other story: \"National Workshop on Rules of Origin held in Burundi\" of wco-newsroom"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("is not in the other"), "the veto is named: {stdout}");
+    let burundi = "Rules of Origin workshop for the Burundi Revenue Authority";
+    let out = tidings(&["explain", "--config", config, "--source", "rocb-europe", "--item", burundi]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("decision:  merged: story"), "{stdout}");
+    assert!(stdout.contains("first told by wco-newsroom), matched by similar text ("), "{stdout}");
+    let stored = tidings(&["explain", "--config", config]);
+    assert!(String::from_utf8_lossy(&stored.stdout).starts_with("12 stored story(ies)"), "the dry run stored nothing");
+
+    // After a real poll, the stored story says where else it appeared and why.
+    assert!(tidings(&["poll", "--config", config]).status.success());
+    let link = "http://rocb-europe.org/en/news/rules-of-origin-burundi?utm_source=feed";
+    let out = tidings(&["explain", "--config", config, "--item", link]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("\"National Workshop on Rules of Origin held in Burundi\""), "{stdout}");
+    assert!(stdout.contains("also told: rocb-europe https://www.rocb-europe.org/en/news/rules-of-origin-burundi — merged by similar text ("), "{stdout}");
+    assert!(stdout.contains("tariff-origin          joined: word \"rules of origin\" in the title"), "{stdout}");
+    assert!(stdout.contains("enforcement            not in: no include word or regex matched"), "{stdout}");
+    assert!(stdout.contains("capacity-building      joined: source \"rocb-europe\" lists the topic"), "{stdout}");
+
+    let out = tidings(&["explain", "--config", config, "--item", "https://nowhere.example/x"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no stored story is known as"));
+}
+
+#[test]
+fn explain_on_a_store_the_daemon_holds_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = demo_in(dir.path());
+    let config = config.to_str().unwrap();
+    let _held = tidings::store::Store::open(&dir.path().join("store")).unwrap();
+    let out = tidings(&["explain", "--config", config]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("or give --source ID for a dry run"));
+    let out = tidings(&["explain", "--config", config, "--source", "fcs"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.starts_with("note: the store at"), "{stdout}");
+    assert!(stdout.contains("decision:  new story"), "{stdout}");
+}

@@ -60,7 +60,10 @@ async fn the_demo_all_feed_carries_every_story_once_whatever_the_polling_order()
         assert!(!titles.iter().any(|t| t == "Rules of Origin workshop for the Burundi Revenue Authority"));
         let atom = body(&t, "/feeds/all.atom").await;
         assert!(atom.contains("Also reported by"), "{atom}");
-        assert!(atom.contains("href=\"https://www.rocb-europe.org/en/news/rules-of-origin-burundi\""), "via the repost's canonical link");
+        assert!(
+            atom.contains("href=\"https://www.rocb-europe.org/en/news/rules-of-origin-burundi\""),
+            "via the repost's canonical link"
+        );
         assert_eq!(atom.matches("rel=\"via\"").count(), 5, "one via link per extra source");
         t.shutdown().await.unwrap();
     }
@@ -87,7 +90,8 @@ id = "b"
 url = "{upstream}/b.rss"
 "#;
 
-const BULLETIN: &str = "News of the week from the Customs administrations of the Europe Region: trainings, meetings and new publications.";
+const BULLETIN: &str =
+    "News of the week from the Customs administrations of the Europe Region: trainings, meetings and new publications.";
 
 #[tokio::test]
 async fn look_alikes_stay_apart_and_retold_stories_merge() {
@@ -192,12 +196,20 @@ async fn retention_keeps_the_newest_and_pruned_items_stay_pruned() {
     let t = spawn_app(&config).await;
     let items: Vec<(String, String, String, String)> = (1..=5)
         .map(|d| {
-            (format!("g{d}"), format!("https://a.example/{d}"), format!("Rules of origin news {d}"), format!("0{d} Jun 2022 10:00:00 +0000"))
+            (
+                format!("g{d}"),
+                format!("https://a.example/{d}"),
+                format!("Rules of origin news {d}"),
+                format!("0{d} Jun 2022 10:00:00 +0000"),
+            )
         })
         .collect();
-    let refs: Vec<(&str, &str, &str, String, &str)> =
-        items.iter().map(|(g, l, t, d)| (g.as_str(), l.as_str(), t.as_str(), format!("Fri, {d}"), "Rules of origin.")).collect();
-    let refs: Vec<(&str, &str, &str, &str, &str)> = refs.iter().map(|(g, l, t, d, s)| (*g, *l, *t, d.as_str(), *s)).collect();
+    let refs: Vec<(&str, &str, &str, String, &str)> = items
+        .iter()
+        .map(|(g, l, t, d)| (g.as_str(), l.as_str(), t.as_str(), format!("Fri, {d}"), "Rules of origin."))
+        .collect();
+    let refs: Vec<(&str, &str, &str, &str, &str)> =
+        refs.iter().map(|(g, l, t, d, s)| (*g, *l, *t, d.as_str(), *s)).collect();
     t.upstream.set("a.rss", rss(&refs));
     assert_eq!(t.poll("a").await.new.len(), 5);
     assert_eq!(t.titles("all").await, ["Rules of origin news 5", "Rules of origin news 4", "Rules of origin news 3"]);
