@@ -21,6 +21,8 @@ pub struct App {
     pub(crate) writing: Mutex<()>,
     /// The `tag:` authority minted entry ids use.
     pub authority: String,
+    /// Every topic feed, rendered and compressed, ready to serve.
+    pub published: crate::publish::Published,
 }
 
 impl App {
@@ -30,7 +32,8 @@ impl App {
         let fetcher = Fetcher::new(&config.fetch, &config.sources)?;
         let running = config.sources.iter().map(|s| (s.id.clone(), Mutex::new(()))).collect();
         let authority = tag_authority(&config);
-        Ok(App { config, store, fetcher, running, writing: Mutex::new(()), authority })
+        let published = Default::default();
+        Ok(App { config, store, fetcher, running, writing: Mutex::new(()), authority, published })
     }
 
     /// The lock that keeps `source` to one poll at a time.

@@ -35,6 +35,7 @@ pub mod pace;
 pub mod parse;
 pub mod poll;
 pub mod preview;
+pub mod publish;
 pub mod render;
 pub mod retain;
 pub mod route;

@@ -117,6 +117,7 @@ pub async fn poll_source(app: &App, source: &str) -> anyhow::Result<Report> {
     app.store.apply(Write { source: Some((source.to_string(), state)), ..write }).await?;
     if wrote_stories {
         prune(app, now).await?;
+        republish(app);
     }
     report.elapsed_ms = elapsed(started);
     log(&report);
@@ -390,6 +391,16 @@ pub async fn dry_run(app: &App, source: &str) -> anyhow::Result<Vec<Judged>> {
     }
 }
 
+/// Renders the topic feeds anew after stories changed; a failure is logged, and the feeds
+/// published before stay served.
+pub fn republish(app: &App) {
+    match crate::publish::rebuild(app) {
+        Ok(changed) if !changed.is_empty() => info!(documents = changed.len(), "republished the changed feeds"),
+        Ok(_) => {}
+        Err(e) => warn!(error = %format!("{e:#}"), "the feeds could not be rendered; the previous ones stay served"),
+    }
+}
+
 /// An item's fate in words: what happened, and which story it matched by which signal.
 fn judgement(word: &str, by: Option<&(Match, String, String)>, story: &Stored) -> String {
     let Some((by, key, origin)) = by else {
@@ -644,6 +655,7 @@ pub async fn reroute_all(app: &App) -> anyhow::Result<usize> {
         info!(stories = count, keys, "brought stored stories up to the current topic rules and identity keys");
     }
     prune(app, Utc::now()).await?;
+    republish(app);
     Ok(count)
 }
 

@@ -1,4 +1,5 @@
-//! Stage 7, render: stored items in, one Atom 1.0 document (RFC 4287) out.
+//! Stage 7, render: stored items in, one topic feed out: Atom 1.0 (RFC 4287), RSS 2.0 or JSON
+//! Feed 1.1, each linking the others as alternates.
 //!
 //! Pure: the caller reads the items and the sources' metadata from the store. Every entry carries
 //! an id that never changes, an author (the source's title when the item names none: RFC 4287
@@ -22,6 +23,8 @@ pub struct FeedInfo<'a> {
     pub home_url: String,
     /// `updated` when the feed has no entries.
     pub fallback_updated: DateTime<Utc>,
+    /// The same topic in the other formats: `(URL, media type)`.
+    pub alternates: Vec<(String, &'static str)>,
 }
 
 /// A source as `atom:source` and the author fallback need it.
@@ -39,10 +42,13 @@ pub fn atom(info: &FeedInfo, items: &[Stored], sources: &HashMap<String, SourceI
         title: Text::plain(info.title),
         id: info.self_url.clone(),
         updated: fixed(updated),
-        links: vec![
+        links: [
             link(&info.self_url, "self", Some("application/atom+xml")),
             link(&info.home_url, "alternate", Some("text/html")),
-        ],
+        ]
+        .into_iter()
+        .chain(info.alternates.iter().map(|(url, mime)| link(url, "alternate", Some(mime))))
+        .collect(),
         generator: Some(Generator {
             value: "tidings".into(),
             uri: None,
@@ -66,14 +72,7 @@ fn entry(stored: &Stored, sources: &HashMap<String, SourceInfo>) -> Entry {
             links.push(Link { title: Some(title_of(&repost.source)), ..link(href, "via", Some("text/html")) });
         }
     }
-    // The other sources are named in the text too, where every reader shows them.
-    let also = also_reported(stored, &title_of);
-    let (summary, content) = match (&item.summary, &item.content, also) {
-        (summary, Some(content), Some(also)) => (summary.clone(), Some(format!("{content}\n{also}"))),
-        (Some(summary), None, Some(also)) => (Some(format!("{summary}\n{also}")), None),
-        (None, None, Some(also)) => (None, Some(also)),
-        (summary, content, None) => (summary.clone(), content.clone()),
-    };
+    let (summary, content) = bodies(stored, &title_of);
     Entry {
         title: Text::plain(item.title.clone()),
         id: stored.entry_id.clone(),
@@ -91,6 +90,114 @@ fn entry(stored: &Stored, sources: &HashMap<String, SourceInfo>) -> Entry {
         source: origin.map(|o| source(&item.source, o, stored)),
         ..Default::default()
     }
+}
+
+/// Summary and content, the other sources named in the text too, where every reader shows them.
+fn bodies(stored: &Stored, title_of: &dyn Fn(&str) -> String) -> (Option<String>, Option<String>) {
+    let item = &stored.item;
+    match (&item.summary, &item.content, also_reported(stored, title_of)) {
+        (summary, Some(content), Some(also)) => (summary.clone(), Some(format!("{content}\n{also}"))),
+        (Some(summary), None, Some(also)) => (Some(format!("{summary}\n{also}")), None),
+        (None, None, Some(also)) => (None, Some(also)),
+        (summary, content, None) => (summary.clone(), content.clone()),
+    }
+}
+
+/// Renders `items` (newest first) as RSS 2.0, with `atom:link rel="self"` and the alternates.
+pub fn rss(info: &FeedInfo, items: &[Stored], sources: &HashMap<String, SourceInfo>) -> String {
+    use rss::extension::atom::{AtomExtension, NAMESPACE};
+    let updated = items.iter().map(|s| s.updated).max().unwrap_or(info.fallback_updated);
+    let title_of = |id: &str| sources.get(id).map_or(id.to_string(), |s| s.title.clone());
+    let mut links = vec![link(&info.self_url, "self", Some("application/rss+xml"))];
+    links.extend(info.alternates.iter().map(|(url, mime)| link(url, "alternate", Some(mime))));
+    let entries = items.iter().map(|stored| {
+        let item = &stored.item;
+        let (summary, content) = bodies(stored, &title_of);
+        let permalink = item.link.as_deref() == Some(stored.entry_id.as_str());
+        let creator = item.author.clone().unwrap_or_else(|| title_of(&item.source));
+        rss::Item {
+            title: Some(item.title.clone()),
+            link: item.link.clone(),
+            description: content.or(summary),
+            guid: Some(rss::Guid { value: stored.entry_id.clone(), permalink }),
+            pub_date: Some(item.published.unwrap_or(stored.updated).to_rfc2822()),
+            categories: item.categories.iter().map(|c| rss::Category { name: c.clone(), domain: None }).collect(),
+            source: sources
+                .get(&item.source)
+                .filter(|s| s.url.starts_with("http"))
+                .map(|s| rss::Source { url: s.url.clone(), title: Some(s.title.clone()) }),
+            dublin_core_ext: Some(rss::extension::dublincore::DublinCoreExtension {
+                creators: vec![creator],
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    });
+    let channel = rss::Channel {
+        title: info.title.to_string(),
+        link: info.home_url.clone(),
+        description: format!("{}: merged by tidings", info.title),
+        last_build_date: Some(updated.to_rfc2822()),
+        generator: Some(format!("tidings {}", env!("CARGO_PKG_VERSION"))),
+        docs: Some("https://www.rssboard.org/rss-specification".into()),
+        items: entries.collect(),
+        atom_ext: Some(AtomExtension { links }),
+        namespaces: [
+            ("atom".to_string(), NAMESPACE.to_string()),
+            ("dc".to_string(), rss::extension::dublincore::NAMESPACE.to_string()),
+        ]
+        .into_iter()
+        .collect(),
+        ..Default::default()
+    };
+    channel.to_string()
+}
+
+/// Renders `items` (newest first) as JSON Feed 1.1.
+pub fn json_feed(info: &FeedInfo, items: &[Stored], sources: &HashMap<String, SourceInfo>) -> String {
+    let title_of = |id: &str| sources.get(id).map_or(id.to_string(), |s| s.title.clone());
+    let entries: Vec<serde_json::Value> = items
+        .iter()
+        .map(|stored| {
+            let item = &stored.item;
+            let (summary, content) = bodies(stored, &title_of);
+            let mut entry = serde_json::json!({
+                "id": stored.entry_id,
+                "title": item.title,
+                "date_modified": stored.updated.to_rfc3339(),
+                "authors": [{ "name": item.author.clone().unwrap_or_else(|| title_of(&item.source)) }],
+                "content_html": content.or(summary.clone()).unwrap_or_default(),
+            });
+            let fields = entry.as_object_mut().expect("an object");
+            if let Some(link) = &item.link {
+                fields.insert("url".into(), link.clone().into());
+            }
+            if let Some(published) = item.published {
+                fields.insert("date_published".into(), published.to_rfc3339().into());
+            }
+            if let (Some(summary), Some(_)) = (&summary, &item.content) {
+                fields.insert("summary".into(), crate::text::html_to_text(summary).into());
+            }
+            if !item.categories.is_empty() {
+                fields.insert("tags".into(), item.categories.clone().into());
+            }
+            if let Some(language) = &item.language {
+                fields.insert("language".into(), language.clone().into());
+            }
+            if let Some(via) = stored.also_in.iter().find_map(|r| r.link.clone()) {
+                fields.insert("external_url".into(), via.into());
+            }
+            entry
+        })
+        .collect();
+    let feed = serde_json::json!({
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": info.title,
+        "home_page_url": info.home_url,
+        "feed_url": info.self_url,
+        "items": entries,
+    });
+    serde_json::to_string_pretty(&feed).expect("JSON values always serialise")
 }
 
 /// "Also reported by ROCB Europe and FCS", each linked to its copy, as an HTML paragraph.
@@ -131,7 +238,9 @@ fn source(id: &str, info: &SourceInfo, stored: &Stored) -> Source {
     if let Some(site) = meta.and_then(|m| m.link.as_deref()).filter(|l| l.starts_with("http")) {
         links.push(link(site, "alternate", Some("text/html")));
     }
-    let updated = meta.and_then(|m| m.updated).or(info.state.last_success).unwrap_or(stored.updated);
+    // The story's own time, not the source's last poll: a feed that did not change renders the
+    // same bytes, so its ETag holds.
+    let updated = stored.updated;
     Source { title: Text::plain(info.title.clone()), id: feed_id, updated: fixed(updated), links, ..Default::default() }
 }
 

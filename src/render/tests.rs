@@ -9,6 +9,7 @@ fn info() -> FeedInfo<'static> {
         self_url: "https://news.example.org/feeds/enforcement.atom".into(),
         home_url: "https://news.example.org/".into(),
         fallback_updated: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+        alternates: vec![("https://news.example.org/feeds/enforcement.rss".into(), "application/rss+xml")],
     }
 }
 
@@ -62,7 +63,7 @@ fn a_rendered_feed_reads_back() {
     assert_eq!(feed.title.unwrap().content, "Enforcement & compliance");
     assert_eq!(feed.updated.unwrap().to_rfc3339(), "2022-06-30T08:00:00+00:00");
     let rels: Vec<_> = feed.links.iter().map(|l| l.rel.clone().unwrap_or_default()).collect();
-    assert_eq!(rels, ["self", "alternate"]);
+    assert_eq!(rels, ["self", "alternate", "alternate"], "the home page and the same topic in RSS");
     let entry = &feed.entries[0];
     assert_eq!(entry.id, "https://www.wcoomd.org/news/1");
     assert_eq!(entry.title.as_ref().unwrap().content, "Drug seizure <in> port");
@@ -70,7 +71,10 @@ fn a_rendered_feed_reads_back() {
     assert_eq!(entry.content.as_ref().unwrap().body.as_deref(), Some("<p>Body</p>"));
     assert_eq!(entry.categories[0].term, "Enforcement");
     assert!(xml.contains("<source><title>WCO newsroom</title><id>https://www.wcoomd.org/feed.xml</id>"), "{xml}");
-    assert!(xml.contains("<updated>2022-06-30T09:00:00+00:00</updated>"), "atom:source carries the origin's updated");
+    assert!(
+        xml.contains("<updated>2022-06-30T08:00:00+00:00</updated><link href=\"https://www.wcoomd.org/feed.xml\""),
+        "atom:source is dated by the story, not by the last poll: {xml}"
+    );
 }
 
 #[test]
@@ -113,4 +117,21 @@ fn reposts_are_named_with_via_links_and_a_line_of_text() {
         ),
         "{body}"
     );
+}
+
+#[test]
+fn rss_and_json_feed_carry_the_same_entries_and_link_themselves() {
+    let items = vec![story(None)];
+    let rss_info = FeedInfo { self_url: "https://news.example.org/feeds/enforcement.rss".into(), ..info() };
+    let rss = rss(&rss_info, &items, &HashMap::new());
+    assert!(rss.contains("<atom:link href=\"https://news.example.org/feeds/enforcement.rss\" rel=\"self\" type=\"application/rss+xml\"/>"), "{rss}");
+    assert!(rss.contains("xmlns:atom=\"http://www.w3.org/2005/Atom\""), "{rss}");
+    let read = feed_rs::parser::parse(rss.as_bytes()).unwrap();
+    assert_eq!(read.entries.len(), 1);
+    assert_eq!(read.entries[0].id, items[0].entry_id, "the guid is the Atom entry id");
+    let json = json_feed(&info(), &items, &HashMap::new());
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["version"], "https://jsonfeed.org/version/1.1");
+    assert_eq!(value["items"][0]["id"], items[0].entry_id.as_str());
+    assert_eq!(value["feed_url"], "https://news.example.org/feeds/enforcement.atom");
 }

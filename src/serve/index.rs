@@ -36,15 +36,27 @@ pub fn render(app: &App, base: &Url) -> anyhow::Result<String> {
     page.push_str("<h2>Topics</h2>\n<table>\n<tr><th>Topic</th><th>Feed</th></tr>\n");
     for (id, title) in &topics {
         let href = feed_url(id)?;
+        let other = |ext: &str| base.join(&format!("feeds/{id}.{ext}")).map(|u| u.to_string());
         writeln!(
             page,
-            "<tr><td>{}</td><td><a href=\"{}\"><code>{}</code></a></td></tr>",
+            "<tr><td>{}</td><td><a href=\"{}\"><code>{}</code></a> · <a href=\"{}\">RSS</a> · <a href=\"{}\">JSON Feed</a></td></tr>",
             text(title),
             attr(&href),
-            text(&href)
+            text(&href),
+            attr(&other("rss")?),
+            attr(&other("json")?)
         )?;
     }
-    page.push_str("</table>\n<h2>Sources</h2>\n<table>\n");
+    let opml = base.join("topics.opml")?;
+    writeln!(
+        page,
+        "</table>\n<p>Every topic at once: <a href=\"{}\">topics.opml</a> (import it in your reader). \
+         The same feeds in RSS 2.0 and JSON Feed: <code>.rss</code>, <code>.json</code>. \
+         The sources: <a href=\"{}\">sources.opml</a>.</p>",
+        attr(opml.as_str()),
+        attr(base.join("sources.opml")?.as_str())
+    )?;
+    page.push_str("<h2>Sources</h2>\n<table>\n");
     page.push_str("<tr><th>Source</th><th>Last poll</th><th>Result</th><th>Health</th><th>Next poll</th></tr>\n");
     for source in status::sources(app, Utc::now())? {
         writeln!(
