@@ -19,7 +19,7 @@ fn main() {
         let s = similarity(simhash(&p.a), simhash(&p.b));
         let verdict = match compare(&p.a, &p.b, 0.0) {
             Verdict::Same(_) => "passes the veto".to_string(),
-            Verdict::Apart(why) => why,
+            Verdict::Apart { why, .. } => why,
         };
         println!("  {} {s:.3}  {:<60.60}  {verdict}", if p.same { "merge" } else { "apart" }, p.b.title);
     }

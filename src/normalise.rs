@@ -56,17 +56,6 @@ pub fn normalise(entry: ParsedEntry, source: &str, document_url: &Url) -> Item {
     }
 }
 
-/// A language tag as tidings keeps it: lower case, `_` as `-` (`en-US` and `en_us` are `en-us`);
-/// `None` when it is not a tag (letters, digits and dashes, starting with 2 or 3 letters).
-pub fn language_tag(raw: &str) -> Option<String> {
-    let tag = raw.trim().to_ascii_lowercase().replace('_', "-");
-    let primary = tag.split('-').next()?;
-    let ok = (2..=3).contains(&primary.len())
-        && primary.chars().all(|c| c.is_ascii_lowercase())
-        && tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-    ok.then_some(tag)
-}
-
 fn is_http(url: &Url) -> bool {
     matches!(url.scheme(), "http" | "https")
 }

@@ -260,7 +260,7 @@ pub fn normalise_feed(feed: ParsedFeed, source: &Source, url: &url::Url) -> Norm
         updated: feed.updated,
     };
     let ttl = feed.ttl.map(|minutes| Duration::from_secs(u64::from(minutes) * 60));
-    let language = source.language.clone().or_else(|| feed.language.as_deref().and_then(normalise::language_tag));
+    let language = source.language.clone().or_else(|| feed.language.as_deref().and_then(crate::text::language_tag));
     let items = feed
         .entries
         .into_iter()
@@ -484,8 +484,7 @@ fn similar_story(app: &App, item: &Item, now: DateTime<Utc>) -> store::Result<(O
                     best = Some((score, candidate));
                 }
             }
-            similar::Verdict::Apart(why) => {
-                let score = similar::similarity(similar::simhash(&candidate.item), similar::simhash(item));
+            similar::Verdict::Apart { score, why } => {
                 if closest.as_ref().is_none_or(|(s, _)| score > *s) {
                     closest = Some((
                         score,
@@ -503,7 +502,8 @@ fn similar_story(app: &App, item: &Item, now: DateTime<Utc>) -> store::Result<(O
 /// beyond `all`'s leave the store and leave tombstones. The caller holds the write lock.
 async fn prune(app: &App, now: DateTime<Utc>) -> store::Result<()> {
     let config = &app.config;
-    let gone: Vec<String> = retain::expired(&app.store.index(ALL_TOPIC)?, config.retention, now);
+    let gone: std::collections::HashSet<String> =
+        retain::expired(&app.store.index(ALL_TOPIC)?, config.retention, now).into_iter().collect();
     let mut changed: HashMap<String, Stored> = HashMap::new();
     for topic in &config.topics {
         for key in retain::expired(&app.store.index(&topic.id)?, topic.retention, now) {

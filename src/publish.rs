@@ -77,8 +77,14 @@ pub struct Document {
 }
 
 impl Document {
-    fn new(content_type: &'static str, plain: Vec<u8>, last_modified: DateTime<Utc>, max_age: u64) -> Document {
-        let etag = format!("\"{}\"", &hex(&Sha256::digest(&plain))[..24]);
+    /// Compresses `plain` both ways; `etag` is [`etag_of`] it.
+    fn new(
+        content_type: &'static str,
+        plain: Vec<u8>,
+        etag: String,
+        last_modified: DateTime<Utc>,
+        max_age: u64,
+    ) -> Document {
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
         gz.write_all(&plain).expect("writing to memory");
         let gzip = gz.finish().expect("writing to memory");
@@ -186,12 +192,12 @@ pub fn rebuild(app: &App) -> anyhow::Result<Vec<String>> {
     let mut documents = HashMap::new();
     let old = app.published.documents.read().expect("not poisoned").clone();
     for (path, content_type, bytes, last_modified, max_age) in fresh {
-        let etag = format!("\"{}\"", &hex(&Sha256::digest(&bytes))[..24]);
+        let etag = etag_of(&bytes);
         let document = match old.get(&path) {
             Some(doc) if doc.etag == etag && doc.max_age == max_age => doc.clone(),
             _ => {
                 changed.push(path.clone());
-                Arc::new(Document::new(content_type, bytes, last_modified, max_age))
+                Arc::new(Document::new(content_type, bytes, etag, last_modified, max_age))
             }
         };
         documents.insert(path, document);
@@ -275,6 +281,11 @@ pub fn source_infos(app: &App) -> anyhow::Result<HashMap<String, SourceInfo>> {
         infos.insert(source.id.clone(), info);
     }
     Ok(infos)
+}
+
+/// A strong ETag: the start of the bytes' SHA-256, quoted.
+fn etag_of(bytes: &[u8]) -> String {
+    format!("\"{}\"", &hex(&Sha256::digest(bytes))[..24])
 }
 
 fn hex(bytes: &[u8]) -> String {

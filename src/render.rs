@@ -63,7 +63,7 @@ pub fn atom(info: &FeedInfo, items: &[Stored], sources: &HashMap<String, SourceI
 
 fn entry(stored: &Stored, sources: &HashMap<String, SourceInfo>) -> Entry {
     let item = &stored.item;
-    let title_of = |id: &str| sources.get(id).map_or(id.to_string(), |s| s.title.clone());
+    let title_of = |id: &str| title_of(sources, id);
     let origin = sources.get(&item.source);
     let author = item.author.clone().unwrap_or_else(|| title_of(&item.source));
     let mut links: Vec<Link> = item.link.iter().map(|l| link(l, "alternate", Some("text/html"))).collect();
@@ -107,7 +107,7 @@ fn bodies(stored: &Stored, title_of: &dyn Fn(&str) -> String) -> (Option<String>
 pub fn rss(info: &FeedInfo, items: &[Stored], sources: &HashMap<String, SourceInfo>) -> String {
     use rss::extension::atom::{AtomExtension, NAMESPACE};
     let updated = items.iter().map(|s| s.updated).max().unwrap_or(info.fallback_updated);
-    let title_of = |id: &str| sources.get(id).map_or(id.to_string(), |s| s.title.clone());
+    let title_of = |id: &str| title_of(sources, id);
     let mut links = vec![link(&info.self_url, "self", Some("application/rss+xml"))];
     links.extend(info.alternates.iter().map(|(url, mime)| link(url, "alternate", Some(mime))));
     let entries = items.iter().map(|stored| {
@@ -155,7 +155,7 @@ pub fn rss(info: &FeedInfo, items: &[Stored], sources: &HashMap<String, SourceIn
 
 /// Renders `items` (newest first) as JSON Feed 1.1.
 pub fn json_feed(info: &FeedInfo, items: &[Stored], sources: &HashMap<String, SourceInfo>) -> String {
-    let title_of = |id: &str| sources.get(id).map_or(id.to_string(), |s| s.title.clone());
+    let title_of = |id: &str| title_of(sources, id);
     let entries: Vec<serde_json::Value> = items
         .iter()
         .map(|stored| {
@@ -242,6 +242,11 @@ fn source(id: &str, info: &SourceInfo, stored: &Stored) -> Source {
     // same bytes, so its ETag holds.
     let updated = stored.updated;
     Source { title: Text::plain(info.title.clone()), id: feed_id, updated: fixed(updated), links, ..Default::default() }
+}
+
+/// A source's title, or its id when it is no longer configured.
+fn title_of(sources: &HashMap<String, SourceInfo>, id: &str) -> String {
+    sources.get(id).map_or(id.to_string(), |s| s.title.clone())
 }
 
 fn link(href: &str, rel: &str, mime_type: Option<&str>) -> Link {

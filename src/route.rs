@@ -80,12 +80,14 @@ pub fn explain(item: &Item, source_topics: &[(String, String)], topics: &[Topic]
 
 fn verdict(item: &Item, fields: &Fields, source_topics: &[(String, String)], topic: &Topic) -> Verdict {
     let listed = source_topics.iter().find(|(_, t)| *t == topic.id).map(|(s, _)| Why::Source(s.clone()));
-    let included = listed.clone().or_else(|| pulled_in(item, fields, topic).ok());
-    let excluded = find(fields, topic, &topic.exclude, &topic.exclude_regex);
-    match (excluded, included) {
-        (Some(by), despite) => Verdict::Excluded { by, despite },
-        (None, Some(why)) => Verdict::Joined(why),
-        (None, None) => Verdict::Out(pulled_in(item, fields, topic).err().unwrap_or_default()),
+    let included = match listed {
+        Some(why) => Ok(why),
+        None => pulled_in(item, fields, topic),
+    };
+    match (find(fields, topic, &topic.exclude, &topic.exclude_regex), included) {
+        (Some(by), despite) => Verdict::Excluded { by, despite: despite.ok() },
+        (None, Ok(why)) => Verdict::Joined(why),
+        (None, Err(why_not)) => Verdict::Out(why_not),
     }
 }
 
@@ -121,10 +123,11 @@ fn language_fits(have: &str, want: &str) -> bool {
 
 /// The first word or regex of a rule that matches one of the topic's fields.
 fn find(fields: &Fields, topic: &Topic, words: &[String], regexes: &[regex::Regex]) -> Option<Why> {
+    let phrases: Vec<(&String, Vec<String>)> = words.iter().map(|w| (w, text::words(w))).collect();
     for field in &topic.fields {
         for piece in fields.get(*field) {
-            if let Some(word) = words.iter().find(|w| contains_phrase(&piece.words, w)) {
-                return Some(Why::Word { word: word.clone(), field: *field });
+            if let Some((word, _)) = phrases.iter().find(|(_, phrase)| contains_phrase(&piece.words, phrase)) {
+                return Some(Why::Word { word: (*word).clone(), field: *field });
             }
             if let Some(re) = regexes.iter().find(|re| re.is_match(&piece.text)) {
                 return Some(Why::Regex { pattern: re.as_str().to_string(), field: *field });
@@ -179,10 +182,9 @@ impl Fields {
     }
 }
 
-/// Whether the keyword's words appear in `words`, consecutively.
-fn contains_phrase(words: &[String], keyword: &str) -> bool {
-    let phrase = text::words(keyword);
-    !phrase.is_empty() && words.windows(phrase.len()).any(|w| w == phrase.as_slice())
+/// Whether a keyword's words (`phrase`) appear in `words`, consecutively.
+fn contains_phrase(words: &[String], phrase: &[String]) -> bool {
+    !phrase.is_empty() && words.windows(phrase.len()).any(|w| w == phrase)
 }
 
 #[cfg(test)]

@@ -86,16 +86,11 @@ async fn index_page(State(served): State<Served>) -> Response {
 }
 
 async fn feed(State(served): State<Served>, Path(file): Path<String>, headers: HeaderMap) -> Response {
-    let known = file.rsplit_once('.').filter(|(topic, ext)| {
-        Format::from_extension(ext).is_some() && (*topic == ALL_TOPIC || served.app.config.topic(topic).is_some())
-    });
-    if known.is_none() {
-        return match file.rsplit_once('.') {
-            Some((topic, ext)) if Format::from_extension(ext).is_some() => {
-                not_found(&format!("no topic named {topic:?}; the list is at /\n"))
-            }
-            _ => not_found(&format!("no feed at /feeds/{file}; topic feeds end in .atom, .rss or .json\n")),
-        };
+    let Some((topic, _)) = file.rsplit_once('.').filter(|(_, ext)| Format::from_extension(ext).is_some()) else {
+        return not_found(&format!("no feed at /feeds/{file}; topic feeds end in .atom, .rss or .json\n"));
+    };
+    if topic != ALL_TOPIC && served.app.config.topic(topic).is_none() {
+        return not_found(&format!("no topic named {topic:?}; the list is at /\n"));
     }
     document(&served, &format!("feeds/{file}"), &headers)
 }

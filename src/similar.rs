@@ -41,7 +41,7 @@ pub use crate::text::fold;
 /// The words of an item that say what it is about: its title and summary (or content).
 fn words(item: &Item) -> Vec<String> {
     let body = item.summary.as_deref().or(item.content.as_deref()).map(text::html_to_text).unwrap_or_default();
-    fold(&format!("{} {body}", item.title)).split_whitespace().map(str::to_string).collect()
+    text::words(&format!("{} {body}", item.title))
 }
 
 /// Whether `word` (a distinctive word of one title) is in `text` (the other's words). Numbers
@@ -58,7 +58,10 @@ fn mentions(text: &[String], word: &str) -> bool {
 
 /// A 64-bit SimHash over words and pairs of words.
 pub fn simhash(item: &Item) -> u64 {
-    let words = words(item);
+    hash(&words(item))
+}
+
+fn hash(words: &[String]) -> u64 {
     let mut weights = [0i32; 64];
     let words: Vec<&String> = words.iter().filter(|w| !STOP.contains(&w.as_str())).collect();
     let pairs = words.windows(2).map(|w| format!("{} {}", w[0], w[1]));
@@ -107,29 +110,27 @@ fn distinctive(title: &str) -> Vec<String> {
 pub enum Verdict {
     /// The same story, this similar.
     Same(f64),
-    /// Not the same story, and why.
-    Apart(String),
+    /// Not the same story, how similar all the same, and why.
+    Apart { score: f64, why: String },
 }
 
 /// Decides whether `a` and `b` (already within the time window) are one story.
 pub fn compare(a: &Item, b: &Item, threshold: f64) -> Verdict {
-    let score = similarity(simhash(a), simhash(b));
+    let (words_a, words_b) = (words(a), words(b));
+    let score = similarity(hash(&words_a), hash(&words_b));
+    let apart = |why: String| Verdict::Apart { score, why };
     if a.source == b.source {
-        return Verdict::Apart(format!("one source ({}) publishes them as two stories", a.source));
+        return apart(format!("one source ({}) publishes them as two stories", a.source));
     }
     if cyrillic(a) != cyrillic(b) {
-        return Verdict::Apart("one is written in Cyrillic, the other in Latin script".to_string());
+        return apart("one is written in Cyrillic, the other in Latin script".to_string());
     }
     if score < threshold {
-        return Verdict::Apart(format!("similarity {score:.2} is below {threshold:.2}"));
+        return apart(format!("similarity {score:.2} is below {threshold:.2}"));
     }
-    for (x, y) in [(a, b), (b, a)] {
-        let other: Vec<String> = words(y);
-        if let Some(missing) = distinctive(&x.title).into_iter().find(|w| !mentions(&other, w)) {
-            return Verdict::Apart(format!(
-                "similarity {score:.2}, but {missing:?} of {:?} is not in the other",
-                x.title
-            ));
+    for (x, other) in [(a, &words_b), (b, &words_a)] {
+        if let Some(missing) = distinctive(&x.title).into_iter().find(|w| !mentions(other, w)) {
+            return apart(format!("similarity {score:.2}, but {missing:?} of {:?} is not in the other", x.title));
         }
     }
     Verdict::Same(score)

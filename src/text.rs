@@ -72,6 +72,17 @@ pub fn words(text: &str) -> Vec<String> {
     fold(text).split_whitespace().map(str::to_string).collect()
 }
 
+/// A language tag as tidings keeps it: lower case, `_` as `-` (`en-US` and `en_us` are `en-us`);
+/// `None` when it is not a tag (letters, digits and dashes, starting with 2 or 3 letters).
+pub fn language_tag(raw: &str) -> Option<String> {
+    let tag = raw.trim().to_ascii_lowercase().replace('_', "-");
+    let primary = tag.split('-').next()?;
+    let ok = (2..=3).contains(&primary.len())
+        && primary.chars().all(|c| c.is_ascii_lowercase())
+        && tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    ok.then_some(tag)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,6 +102,14 @@ mod tests {
     fn html_to_text_keeps_words_apart() {
         let html = "<p>Drug</p><p>seizure&nbsp;in <b>Dakar</b></p><script>var x = '<p>';</script>done < 3";
         assert_eq!(html_to_text(html), "Drug seizure in Dakar done < 3");
+    }
+
+    #[test]
+    fn language_tags_are_lower_case_with_dashes() {
+        assert_eq!(language_tag(" en_US ").as_deref(), Some("en-us"));
+        assert_eq!(language_tag("ru").as_deref(), Some("ru"));
+        assert_eq!(language_tag("english!"), None);
+        assert_eq!(language_tag("e"), None);
     }
 
     #[test]

@@ -373,16 +373,12 @@ fn validate_topics(
             }
             sources.push(s.into_inner());
         }
-        let mut languages = Vec::new();
-        for (j, l) in t.languages.iter().enumerate() {
-            match crate::normalise::language_tag(l.get_ref()) {
-                Some(tag) => languages.push(tag),
-                None => {
-                    let msg = format!("{:?} is not a language tag such as \"en\", \"ru\" or \"pt-BR\"", l.get_ref());
-                    check.fail(Some(l.span().start), format!("{key}.languages[{j}]"), msg);
-                }
-            }
-        }
+        let languages = t
+            .languages
+            .iter()
+            .enumerate()
+            .filter_map(|(j, l)| language(l, &format!("{key}.languages[{j}]"), check))
+            .collect();
         let max_entries =
             positive(t.max_entries.as_ref(), &format!("{key}.max_entries"), check).map_or(default_max, |n| n as usize);
         let retention =
@@ -437,14 +433,7 @@ impl RawSource {
         };
         let request = self.request(key, check);
         let kind = self.kind(key, check);
-        let language = self.language.as_ref().and_then(|l| {
-            let tag = crate::normalise::language_tag(l.get_ref());
-            if tag.is_none() {
-                let msg = format!("{:?} is not a language tag such as \"en\", \"ru\" or \"pt-BR\"", l.get_ref());
-                check.fail(Some(l.span().start), format!("{key}.language"), msg);
-            }
-            tag
-        });
+        let language = self.language.as_ref().and_then(|l| language(l, &format!("{key}.language"), check));
         let id = self.id.into_inner();
         Some(Source {
             title: self.title.unwrap_or_else(|| id.clone()),
@@ -612,6 +601,16 @@ fn check_id(id: &Spanned<String>, key: &str, topic: bool, seen: &mut HashSet<Str
     } else if !seen.insert(value.clone()) {
         check.fail(at, key, format!("duplicate id {value:?}: ids must be unique"));
     }
+}
+
+/// A language tag, kept as [`crate::text::language_tag`] spells it.
+fn language(raw: &Spanned<String>, key: &str, check: &mut Checker) -> Option<String> {
+    let tag = crate::text::language_tag(raw.get_ref());
+    if tag.is_none() {
+        let msg = format!("{:?} is not a language tag such as \"en\", \"ru\" or \"pt-BR\"", raw.get_ref());
+        check.fail(Some(raw.span().start), key, msg);
+    }
+    tag
 }
 
 fn schedule(raw: &Spanned<String>, key: &str, check: &mut Checker) -> Option<Schedule> {

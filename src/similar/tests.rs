@@ -18,7 +18,7 @@ fn the_labelled_pairs_are_told_apart_at_the_default_threshold() {
     assert_eq!(recall, 1.0, "every reposted story merged");
     for p in pairs.iter().filter(|p| !p.same) {
         let verdict = compare(&p.a, &p.b, DEFAULT_THRESHOLD);
-        assert!(matches!(verdict, Verdict::Apart(_)), "{:?} / {:?}: {verdict:?}", p.a.title, p.b.title);
+        assert!(matches!(verdict, Verdict::Apart { .. }), "{:?} / {:?}: {verdict:?}", p.a.title, p.b.title);
     }
 }
 
@@ -26,13 +26,12 @@ fn the_labelled_pairs_are_told_apart_at_the_default_threshold() {
 fn verdicts_say_why() {
     let pairs = parse_pairs(PAIRS);
     let ghana = pairs.iter().find(|p| p.b.title.ends_with("Ghana")).unwrap();
-    let Verdict::Apart(why) = compare(&ghana.a, &ghana.b, DEFAULT_THRESHOLD) else { panic!() };
+    let Verdict::Apart { why, .. } = compare(&ghana.a, &ghana.b, DEFAULT_THRESHOLD) else { panic!() };
     assert!(why.contains("\"burundi\"") || why.contains("\"ghana\""), "{why}");
     let bulletin = pairs.iter().find(|p| p.a.source == p.b.source).unwrap();
-    assert_eq!(
-        compare(&bulletin.a, &bulletin.b, 0.0),
-        Verdict::Apart("one source (rocb) publishes them as two stories".into())
-    );
+    let Verdict::Apart { score, why } = compare(&bulletin.a, &bulletin.b, 0.0) else { panic!() };
+    assert_eq!(why, "one source (rocb) publishes them as two stories");
+    assert_eq!(score, 1.0, "the same words: alike, and kept apart all the same");
 }
 
 #[test]
@@ -41,7 +40,7 @@ fn different_stories_drawn_across_the_set_never_merge() {
     let others = unrelated(&pairs);
     assert_eq!(others.len(), 19 * 18);
     for (a, b) in others {
-        assert!(matches!(compare(a, b, DEFAULT_THRESHOLD), Verdict::Apart(_)), "{:?} / {:?}", a.title, b.title);
+        assert!(matches!(compare(a, b, DEFAULT_THRESHOLD), Verdict::Apart { .. }), "{:?} / {:?}", a.title, b.title);
     }
 }
 
@@ -62,5 +61,5 @@ fn stories_in_two_scripts_stay_apart() {
     let pairs = parse_pairs(PAIRS);
     let en = &pairs.iter().find(|p| p.b.title == "Operation STOP II: final results").unwrap().a;
     let ru = &pairs.iter().find(|p| p.a.title == "Подведены итоги операции STOP II").unwrap().a;
-    assert!(matches!(compare(en, ru, 0.0), Verdict::Apart(why) if why.contains("Cyrillic")));
+    assert!(matches!(compare(en, ru, 0.0), Verdict::Apart { why, .. } if why.contains("Cyrillic")));
 }
