@@ -72,6 +72,26 @@ pub struct Item {
     pub language: Option<String>,
 }
 
+impl Item {
+    /// An item with a source and a title and nothing else: what tests and the labelled pairs
+    /// build on (`Item { link: …, ..Item::new(source, title) }`).
+    pub fn new(source: &str, title: &str) -> Item {
+        Item {
+            source: source.to_string(),
+            guid: None,
+            link: None,
+            title: title.to_string(),
+            published: None,
+            updated: None,
+            author: None,
+            summary: None,
+            content: None,
+            categories: Vec::new(),
+            language: None,
+        }
+    }
+}
+
 /// An item as kept in the store, with what tidings learnt about it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Stored {

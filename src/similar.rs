@@ -151,19 +151,11 @@ pub struct Pair {
 /// each item; `#` starts a comment line.
 pub fn parse_pairs(tsv: &str) -> Vec<Pair> {
     let item = |f: &[&str]| Item {
-        source: f[0].to_string(),
-        guid: None,
-        link: None,
-        title: f[2].to_string(),
         published: chrono::NaiveDate::parse_from_str(f[1], "%Y-%m-%d")
             .ok()
             .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight").and_utc()),
-        updated: None,
-        author: None,
         summary: Some(f[3].to_string()),
-        content: None,
-        categories: vec![],
-        language: None,
+        ..Item::new(f[0], f[2])
     };
     tsv.lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())

@@ -12,17 +12,11 @@ fn minter() -> Minter<'static> {
 
 fn item(source: &str, guid: Option<&str>, link: Option<&str>, title: &str) -> Item {
     Item {
-        source: source.into(),
         guid: guid.map(Into::into),
         link: link.map(Into::into),
-        title: title.into(),
         published: Some(Utc.with_ymd_and_hms(2022, 6, 30, 8, 0, 0).unwrap()),
-        updated: None,
-        author: None,
         summary: Some("<p>Summary</p>".into()),
-        content: None,
-        categories: vec![],
-        language: None,
+        ..Item::new(source, title)
     }
 }
 

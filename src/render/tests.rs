@@ -19,17 +19,14 @@ fn story(author: Option<&str>) -> Stored {
         key: "k1".into(),
         entry_id: "https://www.wcoomd.org/news/1".into(),
         item: Item {
-            source: "wco".into(),
             guid: Some("https://www.wcoomd.org/news/1".into()),
             link: Some("https://www.wcoomd.org/news/1".into()),
-            title: "Drug seizure <in> port".into(),
             published: Some(at),
-            updated: None,
             author: author.map(Into::into),
             summary: Some("<p>Summary</p>".into()),
             content: Some("<p>Body</p>".into()),
             categories: vec!["Enforcement".into()],
-            language: None,
+            ..Item::new("wco", "Drug seizure <in> port")
         },
         first_seen: at,
         updated: at,

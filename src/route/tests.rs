@@ -19,17 +19,9 @@ fn topic(id: &str, include: &[&str], exclude: &[&str]) -> Topic {
 
 fn item(title: &str, summary: &str, categories: &[&str]) -> Item {
     Item {
-        source: "s".into(),
-        guid: None,
-        link: None,
-        title: title.into(),
-        published: None,
-        updated: None,
-        author: None,
         summary: Some(summary.into()),
-        content: None,
         categories: categories.iter().map(|s| s.to_string()).collect(),
-        language: None,
+        ..Item::new("s", title)
     }
 }
 

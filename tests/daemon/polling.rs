@@ -188,17 +188,8 @@ async fn stories_stored_under_older_keys_are_recognised_after_start_up() {
     // A story as an older tidings stored it: its link key in the old spelling only.
     let at = chrono::Utc::now();
     let item = tidings::model::Item {
-        source: "wco".into(),
-        guid: None,
         link: Some("https://www.wcoomd.org/en/media/newsroom/2022/june/operation-stop-ii-results.aspx".into()),
-        title: "Final results of Operation STOP II announced".into(),
-        published: None,
-        updated: None,
-        author: None,
-        summary: None,
-        content: None,
-        categories: vec![],
-        language: None,
+        ..tidings::model::Item::new("wco", "Final results of Operation STOP II announced")
     };
     let stored = tidings::model::Stored {
         key: "old-story".into(),
