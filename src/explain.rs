@@ -79,7 +79,7 @@ fn find(app: &App, query: &str) -> anyhow::Result<Stored> {
             return Ok(stored);
         }
     }
-    let tombstone = app.store.tombstone(&crate::dedup::Identity { own: None, links: ids[1..].to_vec() })?;
+    let tombstone = app.store.tombstone_by(&ids[1..])?;
     match tombstone {
         Some(t) => anyhow::bail!(
             "{query:?} was {:?} from {}, which retention let go on {}",

@@ -89,7 +89,7 @@ pub async fn poll_source(app: &App, source: &str) -> anyhow::Result<Report> {
             (attempt, Write::default(), Report::new(source, Outcome::NotModified, None))
         }
         Step::Document { feed, validators, meta } => {
-            let (write, report) = decide(app, source, feed.items, now, &mut state)?;
+            let (write, report) = decide(app, source, feed.items, now, &mut state, None)?;
             state.feed = Some(feed.meta);
             state.etag = validators.etag;
             state.last_modified = validators.last_modified;
@@ -284,19 +284,9 @@ pub struct Judged {
     pub closest: Option<String>,
 }
 
-/// Decides every item of one document against the store and what this poll decided already.
+/// Decides every item of one document against the store and what this poll decided already,
+/// recording each item's fate in `judged` when asked (`tidings explain`).
 fn decide(
-    app: &App,
-    source: &str,
-    items: Vec<Item>,
-    now: DateTime<Utc>,
-    state: &mut SourceState,
-) -> store::Result<(Write, Report)> {
-    decide_all(app, source, items, now, state, None)
-}
-
-/// [`decide`], recording each item's fate in `judged` when asked.
-fn decide_all(
     app: &App,
     source: &str,
     items: Vec<Item>,
@@ -312,9 +302,9 @@ fn decide_all(
     for item in items {
         let identity = Identity::with(&item, trust_guids);
         let keys: Vec<String> = identity.keys().cloned().collect();
-        let copy = judged.is_some().then(|| item.clone());
+        let mut copy = judged.is_some().then(|| item.clone());
         let mut judge = |decision: String, story: Option<&Stored>, closest: Option<String>| {
-            if let (Some(list), Some(item)) = (judged.as_deref_mut(), copy.clone()) {
+            if let (Some(list), Some(item)) = (judged.as_deref_mut(), copy.take()) {
                 list.push(Judged { item, keys: keys.clone(), decision, story: story.cloned(), closest });
             }
         };
@@ -383,7 +373,7 @@ pub async fn dry_run(app: &App, source: &str) -> anyhow::Result<Vec<Judged>> {
     match fetch_and_parse(app, config, &state).await {
         Step::Document { feed, .. } => {
             let mut judged = Vec::new();
-            decide_all(app, source, feed.items, Utc::now(), &mut state, Some(&mut judged))?;
+            decide(app, source, feed.items, Utc::now(), &mut state, Some(&mut judged))?;
             Ok(judged)
         }
         Step::NotModified(_) => anyhow::bail!("{source}: the server answered 304 to an unconditional request"),

@@ -107,7 +107,12 @@ impl Store {
 
     /// The tombstone one of `identity`'s keys leads to: the item was stored once and pruned.
     pub fn tombstone(&self, identity: &Identity) -> Result<Option<Tombstone>> {
-        for key in identity.keys() {
+        self.tombstone_by(identity.keys())
+    }
+
+    /// The tombstone one of these identity keys leads to.
+    pub fn tombstone_by<'k>(&self, keys: impl IntoIterator<Item = &'k String>) -> Result<Option<Tombstone>> {
+        for key in keys {
             if let Some(story) = self.tree.get(format!("k:{key}"))? {
                 let story = String::from_utf8_lossy(&story).into_owned();
                 if let Some(tombstone) = self.get_json(&format!("x:{story}"))? {

@@ -4,7 +4,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn tidings(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tidings")).args(args).env("RUST_LOG", "warn").output().unwrap()
@@ -142,14 +142,9 @@ fn sigterm_stops_the_daemon_cleanly_with_the_store_intact() {
 
     let status = Command::new("kill").args(["-TERM", &daemon.id().to_string()]).status().unwrap();
     assert!(status.success());
-    let started = Instant::now();
-    let exit = loop {
-        if let Some(exit) = daemon.try_wait().unwrap() {
-            break exit;
-        }
-        assert!(started.elapsed() < Duration::from_secs(30), "the daemon did not stop");
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let (exited, exit) = std::sync::mpsc::channel();
+    std::thread::spawn(move || exited.send(daemon.wait()));
+    let exit = exit.recv_timeout(Duration::from_secs(30)).expect("the daemon did not stop").unwrap();
     assert!(exit.success(), "SIGTERM must exit 0, got {exit}");
     let after = tidings(&["poll", "--config", config.to_str().unwrap()]);
     let stdout = String::from_utf8_lossy(&after.stdout);
@@ -228,20 +223,10 @@ fn check_refuses_broken_html_sources() {
     }
 }
 
-/// The demo's configuration, its sources read from the repository, its store in `dir`.
+/// The demo's configuration written to `dir`, its store there too.
 fn demo_in(dir: &Path) -> PathBuf {
-    let demo = std::fs::read_to_string(repo("config/demo.toml")).unwrap();
-    let files = repo("config/demo/");
-    let text = demo
-        .lines()
-        .map(|l| match l {
-            l if l.starts_with("path =") => format!("path = \"{}\"", dir.join("store").display()),
-            l => l.replace("url = \"demo/", &format!("url = \"{}/", files.display())),
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
     let path = dir.join("demo.toml");
-    std::fs::write(&path, text).unwrap();
+    std::fs::write(&path, crate::helpers::demo_config(Some(&dir.join("store")))).unwrap();
     path
 }
 

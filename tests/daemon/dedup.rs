@@ -1,6 +1,6 @@
 //! Cross-source deduplication, untrusted guids and retention, end to end.
 
-use crate::helpers::{spawn_app, Reply, TestApp};
+use crate::helpers::{demo_config, spawn_app, Reply, TestApp};
 
 /// An RSS 2.0 document of `(guid, link, title, date, summary)` items.
 fn rss(items: &[(&str, &str, &str, &str, &str)]) -> Reply {
@@ -18,17 +18,6 @@ fn rss(items: &[(&str, &str, &str, &str, &str)]) -> Reply {
     Reply { body: body.into_bytes(), ..Reply::status(200) }
 }
 
-/// The demo's configuration with its sources read from the repository and its store in `dir`.
-fn demo_config() -> String {
-    let demo = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/demo.toml")).unwrap();
-    let files = concat!(env!("CARGO_MANIFEST_DIR"), "/config/demo/");
-    demo.lines()
-        .filter(|l| !l.starts_with("listen =") && !l.starts_with("base_url =") && !l.starts_with("path ="))
-        .map(|l| l.replace("url = \"demo/", &format!("url = \"{files}")))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 async fn body(t: &TestApp, path: &str) -> String {
     t.get(path).await.text().await.unwrap()
 }
@@ -39,7 +28,7 @@ async fn the_demo_all_feed_carries_every_story_once_whatever_the_polling_order()
         ["wco-newsroom", "rocb-europe", "customs-academy", "fcs", "fcs-html"],
         ["fcs-html", "fcs", "customs-academy", "rocb-europe", "wco-newsroom"],
     ] {
-        let t = spawn_app(&demo_config()).await;
+        let t = spawn_app(&demo_config(None)).await;
         for source in order {
             t.poll(source).await;
         }

@@ -181,6 +181,22 @@ async fn answer(
     response
 }
 
+/// The bundled demo's configuration, its sources read from `config/demo/` in the repository, its
+/// `listen` and `base_url` left to the defaults (or to `spawn_app`), its store at `store` (else in
+/// the configuration's own folder).
+pub fn demo_config(store: Option<&std::path::Path>) -> String {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let demo = std::fs::read_to_string(format!("{root}/config/demo.toml")).unwrap();
+    demo.lines()
+        .filter(|l| !l.starts_with("listen =") && !l.starts_with("base_url ="))
+        .filter_map(|l| match l.starts_with("path =") {
+            true => store.map(|s| format!("path = \"{}\"", s.display())),
+            false => Some(l.replace("url = \"demo/", &format!("url = \"{root}/config/demo/"))),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// The real daemon, in-process, on port 0, with a temporary store and no timers: tests poll.
 pub struct TestApp {
     pub app: Arc<App>,
