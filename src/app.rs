@@ -23,6 +23,8 @@ pub struct App {
     pub authority: String,
     /// Every topic feed, rendered and compressed, ready to serve.
     pub published: crate::publish::Published,
+    /// The WebSub hub told when a feed changes (`[websub] hub`).
+    pub websub: Option<crate::websub::Hub>,
 }
 
 impl App {
@@ -33,7 +35,11 @@ impl App {
         let running = config.sources.iter().map(|s| (s.id.clone(), Mutex::new(()))).collect();
         let authority = tag_authority(&config);
         let published = Default::default();
-        Ok(App { config, store, fetcher, running, writing: Mutex::new(()), authority, published })
+        let websub = match &config.websub_hub {
+            Some(hub) => Some(crate::websub::Hub::new(hub.clone(), &config.fetch.user_agent)?),
+            None => None,
+        };
+        Ok(App { config, store, fetcher, running, writing: Mutex::new(()), authority, published, websub })
     }
 
     /// The lock that keeps `source` to one poll at a time.

@@ -30,6 +30,8 @@ pub struct Config {
     pub store_path: PathBuf,
     pub fetch: Fetch,
     pub dedup: Dedup,
+    /// `[websub] hub`: the WebSub hub every feed names, told whenever a topic feed changes.
+    pub websub_hub: Option<Url>,
     /// What `all` keeps, and each topic unless it says otherwise.
     pub retention: Retention,
     pub topics: Vec<Topic>,
@@ -287,6 +289,9 @@ pub fn summary(config: &Config) -> String {
         false => "same links only".to_string(),
     };
     let _ = writeln!(out, "dedup:   {near}, within {} days", dedup.window.num_days());
+    if let Some(hub) = &config.websub_hub {
+        let _ = writeln!(out, "websub:  every feed names the hub {hub}, told when a topic changes");
+    }
     let keep = |r: &Retention| match r.max_age_days {
         Some(days) => format!("keeps {} stories, {days} days", r.max_items),
         None => format!("keeps {} stories of any age", r.max_items),

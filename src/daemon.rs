@@ -77,6 +77,9 @@ pub async fn run(
     if tokio::time::timeout(options.grace, tracker.wait()).await.is_err() {
         warn!("polls still running at the deadline were abandoned before writing");
     }
+    if let Some(hub) = &app.websub {
+        hub.drain(options.grace).await;
+    }
     match tokio::time::timeout(options.grace, server).await {
         Ok(Ok(Ok(()))) => {}
         Ok(Ok(Err(e))) => warn!(error = %e, "the server stopped with an error"),

@@ -14,8 +14,10 @@
 //! | dedup        | [`dedup`]     | new, updated, or a story already told                    |
 //! | route        | [`route`]     | which topics an item joins                               |
 //! | store        | [`store`]     | sled, the only module that touches it                    |
-//! | render       | [`render`]    | Atom 1.0 per topic                                       |
-//! | serve        | [`serve`]     | axum: feeds, index page, health                          |
+//! | render       | [`render`]    | Atom 1.0, RSS 2.0, JSON Feed 1.1 per topic               |
+//! | publish      | [`publish`]   | rendered once per change, compressed, paged history      |
+//! | serve        | [`serve`]     | axum: feeds from memory, index page, health              |
+//! | notify       | [`websub`]    | tells the WebSub hub which feeds changed                 |
 //!
 //! [`poll`] is the one orchestrator that runs the stages in order; [`daemon`] wires the scheduler,
 //! the polls and the server together and drains them on shutdown. [`config`] reads the TOML file,
@@ -46,3 +48,4 @@ pub mod similar;
 pub mod store;
 pub mod telemetry;
 pub mod text;
+pub mod websub;

@@ -247,3 +247,25 @@ impl Outcome {
         }
     }
 }
+
+/// A full page of a topic's history (RFC 5005 archive document), rendered once and kept as it
+/// was: its entries never change, so readers may cache it for good.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArchivePage {
+    /// 1 for the oldest page.
+    pub number: u32,
+    /// The stories on the page, by key: retention lets a page go once none is left in the topic.
+    pub stories: Vec<String>,
+    /// The strong ETag of the plain bytes, quoted.
+    pub etag: String,
+    /// When the page was filled and rendered: its Last-Modified.
+    pub frozen: DateTime<Utc>,
+}
+
+/// An archive page's bytes: plain, gzipped and brotli-compressed once, when it was rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageBytes {
+    pub plain: Vec<u8>,
+    pub gzip: Vec<u8>,
+    pub brotli: Vec<u8>,
+}

@@ -19,7 +19,7 @@ use crate::fetch::{FetchError, Fetched, Meta, Validators};
 use crate::model::{Body, FeedMeta, GuidTrouble, Item, Outcome, ParsedFeed, SourceState, Stored, Tombstone};
 use crate::pace::{self, Attempt, Policy};
 use crate::store::{self, Write};
-use crate::{normalise, parse, retain, route, scrape, similar};
+use crate::{normalise, parse, publish, retain, route, scrape, similar};
 use url::Url;
 
 /// What one poll did, for logs and for `tidings poll`.
@@ -117,7 +117,7 @@ pub async fn poll_source(app: &App, source: &str) -> anyhow::Result<Report> {
     app.store.apply(Write { source: Some((source.to_string(), state)), ..write }).await?;
     if wrote_stories {
         prune(app, now).await?;
-        republish(app);
+        republish(app).await;
     }
     report.elapsed_ms = elapsed(started);
     log(&report);
@@ -381,11 +381,24 @@ pub async fn dry_run(app: &App, source: &str) -> anyhow::Result<Vec<Judged>> {
     }
 }
 
-/// Renders the topic feeds anew after stories changed; a failure is logged, and the feeds
-/// published before stay served.
-pub fn republish(app: &App) {
-    match crate::publish::rebuild(app) {
-        Ok(changed) if !changed.is_empty() => info!(documents = changed.len(), "republished the changed feeds"),
+/// After stories changed: archives the full pages of topic history, lets go of the pages
+/// retention emptied, renders the topic feeds anew and tells the WebSub hub which changed. A failure is logged, and the feeds published
+/// before stay served.
+pub async fn republish(app: &App) {
+    if let Err(e) = publish::history::freeze(app).await {
+        warn!(error = %format!("{e:#}"), "full pages of topic history could not be archived; they stay in the current feeds");
+    }
+    if let Err(e) = publish::history::prune(app).await {
+        warn!(error = %e, "archive pages retention let go could not be dropped; they stay served");
+    }
+    match publish::rebuild(app) {
+        Ok(changed) if !changed.is_empty() => {
+            info!(documents = changed.len(), "republished the changed feeds");
+            if let (Some(hub), Some(base)) = (&app.websub, app.published.base()) {
+                let feeds = changed.iter().filter(|p| p.starts_with("feeds/")).filter_map(|p| base.join(p).ok());
+                hub.publish(feeds.map(String::from).collect());
+            }
+        }
         Ok(_) => {}
         Err(e) => warn!(error = %format!("{e:#}"), "the feeds could not be rendered; the previous ones stay served"),
     }
@@ -645,7 +658,7 @@ pub async fn reroute_all(app: &App) -> anyhow::Result<usize> {
         info!(stories = count, keys, "brought stored stories up to the current topic rules and identity keys");
     }
     prune(app, Utc::now()).await?;
-    republish(app);
+    republish(app).await;
     Ok(count)
 }
 

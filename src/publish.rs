@@ -12,14 +12,19 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use axum::body::Bytes;
+use axum::http::HeaderValue;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::app::App;
 use crate::config::{Config, ALL_TOPIC};
+use crate::model::Stored;
 use crate::render::{self, FeedInfo, SourceInfo};
 use crate::schedule;
+use crate::store::in_topic;
+
+pub mod history;
 
 /// A feed format tidings serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -61,7 +66,8 @@ impl Format {
     }
 }
 
-/// One document, as served: its bytes plain, gzipped and brotli-compressed, and its ETag.
+/// One document, as served: its bytes plain, gzipped and brotli-compressed, its validators, and
+/// its response headers, built once so a request formats nothing.
 #[derive(Debug)]
 pub struct Document {
     pub content_type: &'static str,
@@ -72,9 +78,22 @@ pub struct Document {
     /// the quotes (a strong ETag names one representation).
     pub etag: String,
     pub last_modified: DateTime<Utc>,
-    /// `Cache-Control: max-age`, in seconds.
-    pub max_age: u64,
+    /// `Cache-Control`: `public, max-age=N`, with `immutable` for a full archive page.
+    pub cache_control: String,
+    /// The header values: ETag for each form (plain, gzip, brotli), Last-Modified, Cache-Control.
+    pub headers: Headers,
 }
+
+/// A document's header values, ready to send.
+#[derive(Debug)]
+pub struct Headers {
+    pub etag: [HeaderValue; 3],
+    pub last_modified: HeaderValue,
+    pub cache_control: HeaderValue,
+}
+
+/// How long a reader may keep a full archive page: a year, and it never changes.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
 impl Document {
     /// Compresses `plain` both ways; `etag` is [`etag_of`] it.
@@ -83,16 +102,28 @@ impl Document {
         plain: Vec<u8>,
         etag: String,
         last_modified: DateTime<Utc>,
-        max_age: u64,
+        cache_control: String,
     ) -> Document {
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        gz.write_all(&plain).expect("writing to memory");
-        let gzip = gz.finish().expect("writing to memory");
-        let mut brotli = Vec::new();
-        {
-            let mut writer = brotli::CompressorWriter::new(&mut brotli, 4096, 9, 22);
-            writer.write_all(&plain).expect("writing to memory");
-        }
+        let (gzip, brotli) = compress(&plain);
+        Document::from_parts(content_type, plain, gzip, brotli, etag, last_modified, cache_control)
+    }
+
+    /// A document whose compressed forms are already built.
+    fn from_parts(
+        content_type: &'static str,
+        plain: Vec<u8>,
+        gzip: Vec<u8>,
+        brotli: Vec<u8>,
+        etag: String,
+        last_modified: DateTime<Utc>,
+        cache_control: String,
+    ) -> Document {
+        let value = |s: &str| HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static(""));
+        let headers = Headers {
+            etag: [None, Some("gzip"), Some("br")].map(|e| value(&tagged(&etag, e))),
+            last_modified: value(&http_date(last_modified)),
+            cache_control: value(&cache_control),
+        };
         Document {
             content_type,
             plain: plain.into(),
@@ -100,32 +131,66 @@ impl Document {
             brotli: brotli.into(),
             etag,
             last_modified,
-            max_age,
+            cache_control,
+            headers,
         }
     }
 
     /// The ETag of the form sent with `encoding` (`None`, `gzip` or `br`).
-    pub fn etag_for(&self, encoding: Option<&str>) -> String {
+    pub fn etag_for(&self, encoding: Option<&str>) -> &HeaderValue {
         match encoding {
-            Some("gzip") => format!("{}-gz\"", self.etag.trim_end_matches('"')),
-            Some("br") => format!("{}-br\"", self.etag.trim_end_matches('"')),
-            _ => self.etag.clone(),
+            Some("gzip") => &self.headers.etag[1],
+            Some("br") => &self.headers.etag[2],
+            _ => &self.headers.etag[0],
         }
     }
 
     /// Whether `tag` (from If-None-Match) names any form of this document.
     pub fn matches(&self, tag: &str) -> bool {
         let tag = tag.trim().trim_start_matches("W/");
-        tag == "*" || [None, Some("gzip"), Some("br")].into_iter().any(|e| self.etag_for(e) == tag)
+        tag == "*" || self.headers.etag.iter().any(|e| e.as_bytes() == tag.as_bytes())
     }
 }
 
-/// Every published document, by path under the base URL (`feeds/all.atom`, `topics.opml`).
+/// The ETag of one form of a document: `"h"`, `"h-gz"`, `"h-br"`.
+fn tagged(etag: &str, encoding: Option<&str>) -> String {
+    match encoding {
+        Some("gzip") => format!("{}-gz\"", etag.trim_end_matches('"')),
+        Some("br") => format!("{}-br\"", etag.trim_end_matches('"')),
+        _ => etag.to_string(),
+    }
+}
+
+/// `bytes` gzipped and brotli-compressed, both at their best ratio: done once per document.
+fn compress(bytes: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(bytes).expect("writing to memory");
+    let gzip = gz.finish().expect("writing to memory");
+    let mut brotli = Vec::new();
+    {
+        let mut writer = brotli::CompressorWriter::new(&mut brotli, 4096, 9, 22);
+        writer.write_all(bytes).expect("writing to memory");
+    }
+    (gzip, brotli)
+}
+
+/// An HTTP date (RFC 9110 IMF-fixdate).
+pub fn http_date(time: DateTime<Utc>) -> String {
+    time.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
+
+/// Every published document, by path under the base URL (`feeds/all.atom`, `topics.opml`), and
+/// the archive pages read lately.
 #[derive(Default)]
 pub struct Published {
     base: RwLock<Option<Url>>,
     documents: RwLock<HashMap<String, Arc<Document>>>,
+    /// Archive pages served lately, by path; the rest stay in the store until asked for.
+    pages: RwLock<HashMap<String, Arc<Document>>>,
 }
+
+/// How many archive pages stay in memory once served.
+const PAGES_KEPT: usize = 64;
 
 impl Published {
     /// The public URL, ending in `/`; nothing is published before it is known.
@@ -143,61 +208,100 @@ impl Published {
     }
 }
 
+/// The feeds tidings publishes: `all`, then each topic, as `(id, title, entries per page)`.
+pub fn topic_feeds(config: &Config) -> Vec<(String, String, usize)> {
+    let mut topics = vec![(ALL_TOPIC.to_string(), "All news".to_string(), config.server.max_entries)];
+    topics.extend(config.topics.iter().map(|t| (t.id.clone(), t.title.clone(), t.max_entries)));
+    topics
+}
+
+/// The path of a topic feed under the base URL: `feeds/{topic}.{ext}`.
+pub fn feed_path(topic: &str, format: Format) -> String {
+    format!("feeds/{topic}.{}", format.extension())
+}
+
+/// What a feed document of `topic` says about itself: its `self` URL is `self_path` under `base`;
+/// `format` decides which alternates it links.
+fn feed_info<'a>(
+    app: &App,
+    base: &Url,
+    (id, title): (&str, &'a str),
+    format: Format,
+    self_path: &str,
+    related: Vec<(&'static str, String)>,
+) -> anyhow::Result<FeedInfo<'a>> {
+    let url = |path: &str| base.join(path).map(|u| u.to_string());
+    let mut related = related;
+    if let Some(hub) = &app.config.websub_hub {
+        related.push(("hub", hub.to_string()));
+    }
+    Ok(FeedInfo {
+        title,
+        id: url(&feed_path(id, Format::Atom))?,
+        self_url: url(self_path)?,
+        home_url: base.to_string(),
+        fallback_updated: app.store.created()?,
+        alternates: Format::ALL
+            .into_iter()
+            .filter(|f| *f != format)
+            .map(|f| Ok((url(&feed_path(id, f))?, f.media_type())))
+            .collect::<Result<_, url::ParseError>>()?,
+        related,
+        archive: false,
+    })
+}
+
 /// Renders every topic in every format, and the OPML lists; a document whose bytes did not
-/// change keeps its ETag and compressed forms. Returns the paths that changed.
+/// change keeps its ETag and compressed forms. Returns the paths that changed (a document
+/// published for the first time is not a change: nobody has seen it yet).
+///
+/// A topic's current document holds its newest page of stories by date, and the stories logged
+/// since its newest full archive page (RFC 5005: the current document and the archive pages
+/// together hold the whole history); its `prev-archive` link leads to that page.
 pub fn rebuild(app: &App) -> anyhow::Result<Vec<String>> {
     let Some(base) = app.published.base() else { return Ok(Vec::new()) };
     let config = &app.config;
     let sources = source_infos(app)?;
     let created = app.store.created()?;
     let mut fresh: Vec<Fresh> = Vec::new();
-    let mut topics = vec![(ALL_TOPIC.to_string(), "All news".to_string(), config.server.max_entries)];
-    topics.extend(config.topics.iter().map(|t| (t.id.clone(), t.title.clone(), t.max_entries)));
+    let topics = topic_feeds(config);
     for (id, title, limit) in &topics {
-        let items = app.store.newest(id, *limit)?;
+        let items = current_stories(app, id, *limit)?;
         let last_modified = items.iter().map(|s| s.updated).max().unwrap_or(created);
         let max_age = max_age(config, id, &items.iter().map(|s| s.item.source.as_str()).collect::<Vec<_>>());
+        let newest_page = app.store.newest_page(id)?.map(|p| p.number);
         for format in Format::ALL {
-            let url = |f: Format| base.join(&format!("feeds/{id}.{}", f.extension())).map(|u| u.to_string());
-            let info = FeedInfo {
-                title,
-                self_url: url(format)?,
-                home_url: base.to_string(),
-                fallback_updated: created,
-                alternates: Format::ALL
-                    .into_iter()
-                    .filter(|f| *f != format)
-                    .map(|f| Ok((url(f)?, f.media_type())))
-                    .collect::<Result<_, url::ParseError>>()?,
-            };
+            let path = feed_path(id, format);
+            let mut related = Vec::new();
+            if let (Format::Atom, Some(n)) = (format, newest_page) {
+                related.push(("prev-archive", base.join(&history::page_path(id, n))?.to_string()));
+            }
+            let info = feed_info(app, &base, (id, title), format, &path, related)?;
             let body = match format {
                 Format::Atom => render::atom(&info, &items, &sources),
                 Format::Rss => render::rss(&info, &items, &sources),
                 Format::Json => render::json_feed(&info, &items, &sources),
             };
-            fresh.push((
-                format!("feeds/{id}.{}", format.extension()),
-                format.content_type(),
-                body.into_bytes(),
-                last_modified,
-                max_age,
-            ));
+            let cache_control = format!("public, max-age={max_age}");
+            fresh.push((path, format.content_type(), body.into_bytes(), last_modified, cache_control));
         }
     }
-    let hour = 3600;
-    fresh.push(("topics.opml".into(), OPML, topics_opml(&base, &topics)?.into_bytes(), created, hour));
-    fresh.push(("sources.opml".into(), OPML, sources_opml(config).into_bytes(), created, hour));
+    let hour = || "public, max-age=3600".to_string();
+    fresh.push(("topics.opml".into(), OPML, topics_opml(&base, &topics)?.into_bytes(), created, hour()));
+    fresh.push(("sources.opml".into(), OPML, sources_opml(config).into_bytes(), created, hour()));
 
     let mut changed = Vec::new();
     let mut documents = HashMap::new();
     let old = app.published.documents.read().expect("not poisoned").clone();
-    for (path, content_type, bytes, last_modified, max_age) in fresh {
+    for (path, content_type, bytes, last_modified, cache_control) in fresh {
         let etag = etag_of(&bytes);
         let document = match old.get(&path) {
-            Some(doc) if doc.etag == etag && doc.max_age == max_age => doc.clone(),
-            _ => {
-                changed.push(path.clone());
-                Arc::new(Document::new(content_type, bytes, etag, last_modified, max_age))
+            Some(doc) if doc.etag == etag && doc.cache_control == cache_control => doc.clone(),
+            previous => {
+                if previous.is_some() {
+                    changed.push(path.clone());
+                }
+                Arc::new(Document::new(content_type, bytes, etag, last_modified, cache_control))
             }
         };
         documents.insert(path, document);
@@ -206,8 +310,24 @@ pub fn rebuild(app: &App) -> anyhow::Result<Vec<String>> {
     Ok(changed)
 }
 
-/// A document just rendered: path, content type, bytes, Last-Modified, max-age.
-type Fresh = (String, &'static str, Vec<u8>, DateTime<Utc>, u64);
+/// A topic's current document, newest first: its newest `limit` stories by date, and the
+/// stories on its log (those not yet on a full archive page), each once.
+fn current_stories(app: &App, topic: &str, limit: usize) -> anyhow::Result<Vec<Stored>> {
+    let mut items = app.store.newest(topic, limit)?;
+    let mut seen: std::collections::HashSet<String> = items.iter().map(|s| s.key.clone()).collect();
+    for (_, key) in app.store.log(topic)? {
+        if seen.insert(key.clone()) {
+            if let Some(stored) = app.store.story(&key)?.filter(|s| in_topic(s, topic)) {
+                items.push(stored);
+            }
+        }
+    }
+    items.sort_by(|a, b| b.sort_time.cmp(&a.sort_time).then_with(|| a.key.cmp(&b.key)));
+    Ok(items)
+}
+
+/// A document just rendered: path, content type, bytes, Last-Modified, Cache-Control.
+type Fresh = (String, &'static str, Vec<u8>, DateTime<Utc>, String);
 
 const OPML: &str = "text/x-opml; charset=utf-8";
 
@@ -230,7 +350,7 @@ fn max_age(config: &Config, topic: &str, shown: &[&str]) -> u64 {
 fn topics_opml(base: &Url, topics: &[(String, String, usize)]) -> anyhow::Result<String> {
     let mut out = opml_head("tidings topics");
     for (id, title, _) in topics {
-        let xml = base.join(&format!("feeds/{id}.atom"))?;
+        let xml = base.join(&feed_path(id, Format::Atom))?;
         out.push_str(&format!(
             "    <outline type=\"rss\" text=\"{t}\" title=\"{t}\" xmlUrl=\"{x}\" htmlUrl=\"{h}\"/>\n",
             t = attr(title),

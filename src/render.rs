@@ -14,10 +14,15 @@ use chrono::{DateTime, FixedOffset, Utc};
 use crate::dedup::is_absolute_iri;
 use crate::model::{SourceState, Stored};
 
+/// RFC 5005's namespace, for `fh:archive`.
+pub const HISTORY_NAMESPACE: &str = "http://purl.org/syndication/history/1.0";
+
 /// What a topic feed says about itself.
 pub struct FeedInfo<'a> {
     pub title: &'a str,
-    /// The URL the feed is served at: its id and its `self` link.
+    /// The feed's id: the URL of its current document, shared by its archive pages.
+    pub id: String,
+    /// The URL this document is served at: its `self` link.
     pub self_url: String,
     /// The page that lists the topics: the feed's `alternate` link.
     pub home_url: String,
@@ -25,6 +30,18 @@ pub struct FeedInfo<'a> {
     pub fallback_updated: DateTime<Utc>,
     /// The same topic in the other formats: `(URL, media type)`.
     pub alternates: Vec<(String, &'static str)>,
+    /// More links, `(rel, URL)`: RFC 5005's `current`, `prev-archive` and `next-archive`, and
+    /// WebSub's `hub`.
+    pub related: Vec<(&'static str, String)>,
+    /// An archive page (RFC 5005 `fh:archive`): full, never to change.
+    pub archive: bool,
+}
+
+impl FeedInfo<'_> {
+    /// The WebSub hub, if there is one.
+    fn hub(&self) -> Option<&str> {
+        self.related.iter().find(|(rel, _)| *rel == "hub").map(|(_, url)| url.as_str())
+    }
 }
 
 /// A source as `atom:source` and the author fallback need it.
@@ -38,9 +55,9 @@ pub struct SourceInfo {
 /// Renders `items` (newest first) as an Atom document.
 pub fn atom(info: &FeedInfo, items: &[Stored], sources: &HashMap<String, SourceInfo>) -> String {
     let updated = items.iter().map(|s| s.updated).max().unwrap_or(info.fallback_updated);
-    let feed = Feed {
+    let mut feed = Feed {
         title: Text::plain(info.title),
-        id: info.self_url.clone(),
+        id: info.id.clone(),
         updated: fixed(updated),
         links: [
             link(&info.self_url, "self", Some("application/atom+xml")),
@@ -48,6 +65,7 @@ pub fn atom(info: &FeedInfo, items: &[Stored], sources: &HashMap<String, SourceI
         ]
         .into_iter()
         .chain(info.alternates.iter().map(|(url, mime)| link(url, "alternate", Some(mime))))
+        .chain(info.related.iter().map(|(rel, url)| link(url, rel, None)))
         .collect(),
         generator: Some(Generator {
             value: "tidings".into(),
@@ -55,10 +73,26 @@ pub fn atom(info: &FeedInfo, items: &[Stored], sources: &HashMap<String, SourceI
             version: Some(env!("CARGO_PKG_VERSION").into()),
         }),
         entries: items.iter().map(|s| entry(s, sources)).collect(),
-        lang: None,
+        lang: common_language(items),
         ..Default::default()
     };
+    if info.archive {
+        let archive = atom_syndication::extension::Extension { name: "fh:archive".into(), ..Default::default() };
+        feed.namespaces.insert("fh".into(), HISTORY_NAMESPACE.into());
+        feed.extensions.insert("fh".into(), [("archive".to_string(), vec![archive])].into_iter().collect());
+    }
     feed.to_string()
+}
+
+/// An item's language as `xml:lang` takes it: a well-formed tag, or nothing.
+fn language(stored: &Stored) -> Option<String> {
+    stored.item.language.as_deref().and_then(crate::text::language_tag)
+}
+
+/// The language every item is in, if they share one: the feed's `xml:lang`.
+fn common_language(items: &[Stored]) -> Option<String> {
+    let first = language(items.first()?)?;
+    items.iter().all(|s| language(s).as_deref() == Some(first.as_str())).then_some(first)
 }
 
 fn entry(stored: &Stored, sources: &HashMap<String, SourceInfo>) -> Entry {
@@ -73,18 +107,24 @@ fn entry(stored: &Stored, sources: &HashMap<String, SourceInfo>) -> Entry {
         }
     }
     let (summary, content) = bodies(stored, &title_of);
+    let lang = language(stored);
+    let text = |value: String, html: bool| Text {
+        lang: lang.clone(),
+        ..if html { Text::html(value) } else { Text::plain(value) }
+    };
     Entry {
-        title: Text::plain(item.title.clone()),
+        title: text(item.title.clone(), false),
         id: stored.entry_id.clone(),
         updated: fixed(stored.updated),
         published: item.published.map(fixed),
         authors: vec![Person { name: author, ..Default::default() }],
         links,
         categories: item.categories.iter().map(|c| Category { term: c.clone(), scheme: None, label: None }).collect(),
-        summary: summary.map(Text::html),
+        summary: summary.map(|s| text(s, true)),
         content: content.map(|value| Content {
             value: Some(value),
             content_type: Some("html".into()),
+            lang: lang.clone(),
             ..Default::default()
         }),
         source: origin.map(|o| source(&item.source, o, stored)),
@@ -110,6 +150,7 @@ pub fn rss(info: &FeedInfo, items: &[Stored], sources: &HashMap<String, SourceIn
     let title_of = |id: &str| title_of(sources, id);
     let mut links = vec![link(&info.self_url, "self", Some("application/rss+xml"))];
     links.extend(info.alternates.iter().map(|(url, mime)| link(url, "alternate", Some(mime))));
+    links.extend(info.hub().map(|hub| link(hub, "hub", None)));
     let entries = items.iter().map(|stored| {
         let item = &stored.item;
         let (summary, content) = bodies(stored, &title_of);
@@ -140,6 +181,7 @@ pub fn rss(info: &FeedInfo, items: &[Stored], sources: &HashMap<String, SourceIn
         last_build_date: Some(updated.to_rfc2822()),
         generator: Some(format!("tidings {}", env!("CARGO_PKG_VERSION"))),
         docs: Some("https://www.rssboard.org/rss-specification".into()),
+        language: common_language(items),
         items: entries.collect(),
         atom_ext: Some(AtomExtension { links }),
         namespaces: [
@@ -190,13 +232,20 @@ pub fn json_feed(info: &FeedInfo, items: &[Stored], sources: &HashMap<String, So
             entry
         })
         .collect();
-    let feed = serde_json::json!({
+    let mut feed = serde_json::json!({
         "version": "https://jsonfeed.org/version/1.1",
         "title": info.title,
         "home_page_url": info.home_url,
         "feed_url": info.self_url,
         "items": entries,
     });
+    let fields = feed.as_object_mut().expect("an object");
+    if let Some(hub) = info.hub() {
+        fields.insert("hubs".into(), serde_json::json!([{ "type": "WebSub", "url": hub }]));
+    }
+    if let Some(language) = common_language(items) {
+        fields.insert("language".into(), language.into());
+    }
     serde_json::to_string_pretty(&feed).expect("JSON values always serialise")
 }
 

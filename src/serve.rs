@@ -2,7 +2,8 @@
 //!
 //! `GET /feeds/{topic}.atom`, `.rss` and `.json` (and `all`), `/topics.opml`, `/sources.opml`,
 //! all answered from the documents `publish` keeps in memory, with ETag, Last-Modified, 304s,
-//! HEAD and gzip or brotli; `GET /` (the topics, their feeds with autodiscovery links, and each
+//! HEAD and gzip or brotli; `GET /feeds/{topic}/archive/{n}.atom`, the topic's full pages of
+//! history (RFC 5005), immutable; `GET /` (the topics, their feeds with autodiscovery links, and each
 //! source's last poll), `GET /status.json`, `GET /healthz`. The listener and the shutdown signal are
 //! arguments, so tests bind port 0 and `main` binds the configured address.
 
@@ -19,7 +20,8 @@ use url::Url;
 
 use crate::app::App;
 use crate::config::ALL_TOPIC;
-use crate::publish::{Document, Format};
+use crate::publish::history::{self, Lookup};
+use crate::publish::{self, Document, Format};
 
 mod index;
 pub mod status;
@@ -54,13 +56,14 @@ pub async fn serve(
     let base_url = base_url(&app, &listener)?;
     if app.published.base().as_ref() != Some(&base_url) {
         app.published.set_base(base_url.clone());
-        crate::poll::republish(&app);
+        crate::poll::republish(&app).await;
     }
     let router = Router::new()
         .route("/", get(index_page))
         .route("/healthz", get(healthz))
         .route("/status.json", get(status_json))
         .route("/feeds/{file}", get(feed))
+        .route("/feeds/{topic}/archive/{file}", get(archive))
         .route("/topics.opml", get(opml))
         .route("/sources.opml", get(opml))
         .with_state(Served { app, base_url });
@@ -95,6 +98,41 @@ async fn feed(State(served): State<Served>, Path(file): Path<String>, headers: H
     document(&served, &format!("feeds/{file}"), &headers)
 }
 
+/// An archive page: from the store (then memory), immutable; the page after the newest full one
+/// redirects to the current feed, which holds its stories until it is full.
+async fn archive(
+    State(served): State<Served>,
+    Path((topic, file)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(number) = file.strip_suffix(".atom").and_then(|n| n.parse::<u32>().ok()) else {
+        return not_found(&format!(
+            "no archive page at /feeds/{topic}/archive/{file}; pages are numbered: 1.atom, 2.atom, …\n"
+        ));
+    };
+    if topic != ALL_TOPIC && served.app.config.topic(&topic).is_none() {
+        return not_found(&format!("no topic named {topic:?}; the list is at /\n"));
+    }
+    match history::lookup(&served.app, &topic, number) {
+        Ok(Lookup::Page(doc)) => respond(&doc, &headers),
+        Ok(Lookup::Next) => {
+            let current = served.base_url.join(&publish::feed_path(&topic, Format::Atom)).map(String::from);
+            let location = current.ok().and_then(|c| HeaderValue::from_str(&c).ok());
+            let mut r =
+                (StatusCode::TEMPORARY_REDIRECT, "this page is not full yet: its stories are in the current feed\n")
+                    .into_response();
+            if let Some(location) = location {
+                r.headers_mut().insert(header::LOCATION, location);
+            }
+            r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            r
+        }
+        Ok(Lookup::Gone) => (StatusCode::GONE, "retention let this page of history go\n").into_response(),
+        Ok(Lookup::Missing) => not_found(&format!("{topic} has no archive page {number}\n")),
+        Err(e) => internal_error(e.into()),
+    }
+}
+
 async fn opml(State(served): State<Served>, uri: axum::http::Uri, headers: HeaderMap) -> Response {
     document(&served, uri.path().trim_start_matches('/'), &headers)
 }
@@ -106,10 +144,14 @@ fn document(served: &Served, path: &str, headers: &HeaderMap) -> Response {
         let body = "the feeds are being rendered; try again in a moment\n";
         return (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "5")], body).into_response();
     };
+    respond(&doc, headers)
+}
+
+/// A document, as the request's validators and Accept-Encoding ask: every header value is
+/// already built, so this is a lookup and a write.
+fn respond(doc: &Document, headers: &HeaderMap) -> Response {
     let encoding = negotiate(headers);
-    let etag = doc.etag_for(encoding);
-    let last_modified = http_date(doc.last_modified);
-    let mut response = match not_modified(&doc, headers) {
+    let mut response = match not_modified(doc, headers) {
         true => StatusCode::NOT_MODIFIED.into_response(),
         false => {
             let body = match encoding {
@@ -126,15 +168,9 @@ fn document(served: &Served, path: &str, headers: &HeaderMap) -> Response {
         }
     };
     let h = response.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&etag) {
-        h.insert(header::ETAG, v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&last_modified) {
-        h.insert(header::LAST_MODIFIED, v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&format!("public, max-age={}", doc.max_age)) {
-        h.insert(header::CACHE_CONTROL, v);
-    }
+    h.insert(header::ETAG, doc.etag_for(encoding).clone());
+    h.insert(header::LAST_MODIFIED, doc.headers.last_modified.clone());
+    h.insert(header::CACHE_CONTROL, doc.headers.cache_control.clone());
     h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     response
 }
@@ -164,10 +200,6 @@ fn negotiate(headers: &HeaderMap) -> Option<&'static str> {
         })
     };
     ["br", "gzip"].into_iter().find(|e| quality(e).is_some_and(|q| q > 0.0))
-}
-
-fn http_date(time: chrono::DateTime<chrono::Utc>) -> String {
-    time.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
 }
 
 fn not_found(message: &str) -> Response {

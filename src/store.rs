@@ -9,6 +9,14 @@
 //! | `t:{topic}\0{sort time}{story}`       | empty: the topic index, oldest first |
 //! | `s:{source}`                          | a [`SourceState`] (JSON)           |
 //! | `x:{story}`                           | a [`Tombstone`] (JSON): a story retention let go; its `k:` keys stay |
+//! | `q:{topic}\0{sequence}`               | a story key: the topic's history not yet on a full archive page |
+//! | `a:{topic}\0{page}`                   | an [`ArchivePage`] (JSON): a full page of history |
+//! | `b:{topic}\0{page}{p,g,b}`            | that page's bytes: plain, gzip, brotli |
+//!
+//! The `q:` log is append-only: a story is logged when it joins a topic and again when it is
+//! updated, under a sequence number that only grows (sled's `generate_id`), so pages of history
+//! cut from its front never change. The topic index (`t:`) orders by date instead, and a story
+//! with an old date can arrive late.
 //!
 //! Every write ends with a flush, so an item reported as stored survives a crash. sled allows one
 //! process per directory: opening a directory in use says so.
@@ -21,7 +29,7 @@ use serde::Serialize;
 
 use crate::config::ALL_TOPIC;
 use crate::dedup::{Identity, Known, Match};
-use crate::model::{SourceState, Stored, Tombstone};
+use crate::model::{ArchivePage, PageBytes, SourceState, Stored, Tombstone};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -68,7 +76,29 @@ impl Store {
             tree.insert("m:created", Utc::now().to_rfc3339().as_bytes())?;
             db.flush()?;
         }
-        Ok(Store { db, tree })
+        let store = Store { db, tree };
+        store.start_log()?;
+        Ok(store)
+    }
+
+    /// A store written before topics kept a log gets one: every story of each topic's index,
+    /// oldest first.
+    fn start_log(&self) -> Result<()> {
+        if self.tree.get("m:logged")?.is_some() {
+            return Ok(());
+        }
+        let mut batch = sled::Batch::default();
+        for entry in self.tree.scan_prefix("t:") {
+            let (key, _) = entry?;
+            let Some(split) = key.iter().position(|b| *b == 0) else { continue };
+            let topic = String::from_utf8_lossy(&key[2..split]).into_owned();
+            let story = &key[split + 9..];
+            batch.insert(log_key(&topic, self.db.generate_id()?), story);
+        }
+        batch.insert("m:logged", "1");
+        self.tree.apply_batch(batch)?;
+        self.db.flush()?;
+        Ok(())
     }
 
     fn locked(path: &Path) -> StoreError {
@@ -227,16 +257,27 @@ impl Store {
     /// Applies one poll's writes atomically, then flushes them to disk.
     pub async fn apply(&self, write: Write) -> Result<()> {
         let mut batch = sled::Batch::default();
+        let mut logged: Vec<(i64, &str, &str)> = Vec::new();
         for stored in &write.stories {
-            if let Some(previous) = self.story(&stored.key)? {
-                for topic in index_topics(&previous) {
-                    batch.remove(index_key(topic, &previous));
+            let previous = self.story(&stored.key)?;
+            if let Some(previous) = &previous {
+                for topic in index_topics(previous) {
+                    batch.remove(index_key(topic, previous));
                 }
             }
             for topic in index_topics(stored) {
                 batch.insert(index_key(topic, stored), &[]);
+                let joined = previous.as_ref().is_none_or(|p| p.updated != stored.updated || !in_topic(p, topic));
+                if joined {
+                    logged.push((stored.sort_time, topic, &stored.key));
+                }
             }
             batch.insert(format!("i:{}", stored.key).as_bytes(), encode(stored));
+        }
+        // Oldest first, so a page of history reads in order.
+        logged.sort_by_key(|(time, _, _)| *time);
+        for (_, topic, story) in logged {
+            batch.insert(log_key(topic, self.db.generate_id()?), story.as_bytes());
         }
         for (identity_key, story) in &write.aliases {
             batch.insert(format!("k:{identity_key}").as_bytes(), story.as_bytes());
@@ -257,6 +298,88 @@ impl Store {
         self.flush().await
     }
 
+    /// A topic's log: the stories not yet on a full archive page, oldest first, with their
+    /// sequence numbers. A story updated since it was logged is there twice.
+    pub fn log(&self, topic: &str) -> Result<Vec<(u64, String)>> {
+        let prefix = format!("q:{topic}\0");
+        let mut out = Vec::new();
+        for entry in self.tree.scan_prefix(prefix.as_bytes()) {
+            let (key, value) = entry?;
+            let seq: [u8; 8] = key[prefix.len()..].try_into().map_err(|_| corrupt(&key, "not a log key"))?;
+            out.push((u64::from_be_bytes(seq), String::from_utf8_lossy(&value).into_owned()));
+        }
+        Ok(out)
+    }
+
+    /// A topic's archive pages, oldest first (without their bytes).
+    pub fn pages(&self, topic: &str) -> impl DoubleEndedIterator<Item = Result<ArchivePage>> + '_ {
+        self.tree.scan_prefix(format!("a:{topic}\0").as_bytes()).map(|entry| {
+            let (key, value) = entry?;
+            decode(&key, &value)
+        })
+    }
+
+    /// A topic's newest archive page (without its bytes).
+    pub fn newest_page(&self, topic: &str) -> Result<Option<ArchivePage>> {
+        self.pages(topic).next_back().transpose()
+    }
+
+    /// An archive page and its bytes.
+    pub fn page(&self, topic: &str, number: u32) -> Result<Option<(ArchivePage, PageBytes)>> {
+        let key = page_key("a", topic, number);
+        let Some(value) = self.tree.get(&key)? else { return Ok(None) };
+        let page: ArchivePage = decode(&key, &value)?;
+        let bytes = |form: u8| -> Result<Vec<u8>> {
+            let mut key = page_key("b", topic, number);
+            key.push(form);
+            Ok(self.tree.get(&key)?.map(|v| v.to_vec()).unwrap_or_default())
+        };
+        let bytes = PageBytes { plain: bytes(b'p')?, gzip: bytes(b'g')?, brotli: bytes(b'b')? };
+        Ok(Some((page, bytes)))
+    }
+
+    /// Keeps a full page of `topic`'s history and takes its stories off the log (`logged`, by
+    /// sequence number), in one batch.
+    pub async fn add_page(&self, topic: &str, page: &ArchivePage, bytes: &PageBytes, logged: &[u64]) -> Result<()> {
+        let mut batch = sled::Batch::default();
+        batch.insert(page_key("a", topic, page.number), encode(page));
+        for (form, value) in [(b'p', &bytes.plain), (b'g', &bytes.gzip), (b'b', &bytes.brotli)] {
+            let mut key = page_key("b", topic, page.number);
+            key.push(form);
+            batch.insert(key, value.as_slice());
+        }
+        for seq in logged {
+            batch.remove(log_key(topic, *seq));
+        }
+        self.tree.apply_batch(batch)?;
+        self.flush().await
+    }
+
+    /// Takes entries off a topic's log without making a page of them (their stories are gone).
+    pub async fn unlog(&self, topic: &str, logged: &[u64]) -> Result<()> {
+        let mut batch = sled::Batch::default();
+        for seq in logged {
+            batch.remove(log_key(topic, *seq));
+        }
+        self.tree.apply_batch(batch)?;
+        self.flush().await
+    }
+
+    /// Lets archive pages go: retention has let go of every story on them.
+    pub async fn drop_pages(&self, topic: &str, numbers: &[u32]) -> Result<()> {
+        let mut batch = sled::Batch::default();
+        for number in numbers {
+            batch.remove(page_key("a", topic, *number));
+            for form in [b'p', b'g', b'b'] {
+                let mut key = page_key("b", topic, *number);
+                key.push(form);
+                batch.remove(key);
+            }
+        }
+        self.tree.apply_batch(batch)?;
+        self.flush().await
+    }
+
     pub async fn flush(&self) -> Result<()> {
         self.db.flush_async().await?;
         Ok(())
@@ -268,6 +391,29 @@ impl Store {
             None => Ok(None),
         }
     }
+}
+
+/// Whether `stored` is in `topic` (`all` holds every story).
+pub fn in_topic(stored: &Stored, topic: &str) -> bool {
+    topic == ALL_TOPIC || stored.topics.iter().any(|t| t == topic)
+}
+
+/// `q:{topic}\0` + the sequence number, big-endian so the log reads in order.
+fn log_key(topic: &str, seq: u64) -> Vec<u8> {
+    let mut key = format!("q:{topic}\0").into_bytes();
+    key.extend_from_slice(&seq.to_be_bytes());
+    key
+}
+
+/// `{kind}:{topic}\0` + the page number, big-endian so pages read in order.
+fn page_key(kind: &str, topic: &str, number: u32) -> Vec<u8> {
+    let mut key = format!("{kind}:{topic}\0").into_bytes();
+    key.extend_from_slice(&number.to_be_bytes());
+    key
+}
+
+fn corrupt(key: &[u8], message: &str) -> StoreError {
+    StoreError::Corrupt { key: String::from_utf8_lossy(key).into_owned(), message: message.to_string() }
 }
 
 fn index_topics(stored: &Stored) -> impl Iterator<Item = &str> {

@@ -33,6 +33,8 @@ pub(super) struct RawConfig {
     #[serde(default)]
     retention: RawRetention,
     #[serde(default)]
+    websub: RawWebSub,
+    #[serde(default)]
     topic: Vec<RawTopic>,
     #[serde(default)]
     source: Vec<RawSource>,
@@ -74,6 +76,12 @@ struct RawDedup {
     near_duplicates: Option<bool>,
     threshold: Option<Spanned<f64>>,
     window_days: Option<Spanned<i64>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawWebSub {
+    hub: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -162,6 +170,14 @@ impl RawConfig {
         let fetch = self.fetch.validate(check);
         let retention = self.retention.validate("retention", DEFAULT_RETENTION, check);
         let dedup = self.dedup.validate(check);
+        let websub_hub = self.websub.hub.as_ref().and_then(|hub| match Url::parse(hub.get_ref()) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Some(u),
+            _ => {
+                let msg = format!("{:?} is not an absolute http(s):// URL of a WebSub hub", hub.get_ref());
+                check.fail(Some(hub.span().start), "websub.hub", msg);
+                None
+            }
+        });
         let source_ids: HashSet<&str> = self.source.iter().map(|s| s.id.get_ref().as_str()).collect();
         let topics = validate_topics(self.topic, server.as_ref(), retention, &source_ids, check);
         let known: HashSet<&str> = topics.iter().map(|t| t.id.as_str()).collect();
@@ -182,6 +198,7 @@ impl RawConfig {
             store_path,
             fetch: fetch?,
             dedup: dedup?,
+            websub_hub,
             retention,
             topics,
             sources,

@@ -6,10 +6,13 @@ use crate::model::{FeedMeta, Item};
 fn info() -> FeedInfo<'static> {
     FeedInfo {
         title: "Enforcement & compliance",
+        id: "https://news.example.org/feeds/enforcement.atom".into(),
         self_url: "https://news.example.org/feeds/enforcement.atom".into(),
         home_url: "https://news.example.org/".into(),
         fallback_updated: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
         alternates: vec![("https://news.example.org/feeds/enforcement.rss".into(), "application/rss+xml")],
+        related: vec![],
+        archive: false,
     }
 }
 
@@ -131,4 +134,42 @@ fn rss_and_json_feed_carry_the_same_entries_and_link_themselves() {
     assert_eq!(value["version"], "https://jsonfeed.org/version/1.1");
     assert_eq!(value["items"][0]["id"], items[0].entry_id.as_str());
     assert_eq!(value["feed_url"], "https://news.example.org/feeds/enforcement.atom");
+}
+
+#[test]
+fn languages_archive_pages_and_the_hub_are_marked() {
+    let mut russian = story(None);
+    russian.item.language = Some("ru".into());
+    let page = FeedInfo {
+        self_url: "https://news.example.org/feeds/enforcement/archive/2.atom".into(),
+        related: vec![
+            ("current", "https://news.example.org/feeds/enforcement.atom".into()),
+            ("prev-archive", "https://news.example.org/feeds/enforcement/archive/1.atom".into()),
+            ("hub", "https://hub.example.org/".into()),
+        ],
+        archive: true,
+        ..info()
+    };
+    let xml = atom(&page, std::slice::from_ref(&russian), &sources());
+    assert!(xml.contains("xml:lang=\"ru\""), "{xml}");
+    assert!(xml.contains("<fh:archive"), "{xml}");
+    assert!(xml.contains("xmlns:fh=\"http://purl.org/syndication/history/1.0\""), "{xml}");
+    let read = feed_rs::parser::parse(xml.as_bytes()).unwrap();
+    assert_eq!(read.id, "https://news.example.org/feeds/enforcement.atom", "an archive page keeps the feed's id");
+    let rel = |r: &str| read.links.iter().find(|l| l.rel.as_deref() == Some(r)).map(|l| l.href.clone());
+    assert_eq!(rel("self").unwrap(), "https://news.example.org/feeds/enforcement/archive/2.atom");
+    assert_eq!(rel("prev-archive").unwrap(), "https://news.example.org/feeds/enforcement/archive/1.atom");
+    assert_eq!(rel("hub").unwrap(), "https://hub.example.org/");
+
+    // Two languages: each entry says its own, the feed says none.
+    let mut english = story(None);
+    english.key = "k2".into();
+    english.item.language = Some("en_GB".into());
+    let mixed = atom(&info(), &[russian, english.clone()], &sources());
+    assert!(!mixed.contains("<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang"), "{mixed}");
+    assert!(mixed.contains("xml:lang=\"en-gb\"") && mixed.contains("xml:lang=\"ru\""), "{mixed}");
+    let one = atom(&info(), std::slice::from_ref(&english), &sources());
+    assert!(one.contains("xml:lang=\"en-gb\">"), "{one}");
+    let rss = rss(&info(), &[english], &sources());
+    assert!(rss.contains("<language>en-gb</language>"), "{rss}");
 }

@@ -1,7 +1,7 @@
 use chrono::{TimeZone, Utc};
 
 use super::*;
-use crate::model::{Item, Outcome};
+use crate::model::{ArchivePage, Item, Outcome, PageBytes};
 
 fn stored(key: &str, sort_day: u32, topics: &[&str]) -> Stored {
     let at = Utc.with_ymd_and_hms(2022, 6, sort_day, 8, 0, 0).unwrap();
@@ -75,4 +75,54 @@ async fn what_was_written_survives_a_reopen_and_the_store_is_locked_while_open()
     assert_eq!(store.source_state("wco").unwrap().etag.as_deref(), Some("\"v1\""));
     assert_eq!(store.source_state("unknown").unwrap(), SourceState::default());
     assert_eq!(store.all_stories().count(), 1);
+}
+
+fn logged(store: &Store, topic: &str) -> Vec<String> {
+    store.log(topic).unwrap().into_iter().map(|(_, key)| key).collect()
+}
+
+#[tokio::test]
+async fn a_story_is_logged_when_it_joins_a_topic_or_changes_and_pages_take_it_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    write(&store, vec![stored("b", 3, &["enforcement"]), stored("a", 1, &[])]).await;
+    assert_eq!(logged(&store, "all"), ["a", "b"], "oldest first within one write");
+    assert_eq!(logged(&store, "enforcement"), ["b"]);
+    write(&store, vec![stored("a", 1, &["enforcement"])]).await;
+    assert_eq!(logged(&store, "all"), ["a", "b"], "a story that only joins a topic is logged in that topic");
+    assert_eq!(logged(&store, "enforcement"), ["b", "a"]);
+    let mut changed = stored("b", 3, &["enforcement"]);
+    changed.updated += chrono::Duration::hours(1);
+    write(&store, vec![changed]).await;
+    assert_eq!(logged(&store, "all"), ["a", "b", "b"], "an update goes on the log again");
+
+    let seqs: Vec<u64> = store.log("all").unwrap().iter().take(2).map(|(seq, _)| *seq).collect();
+    let page =
+        ArchivePage { number: 1, stories: vec!["a".into(), "b".into()], etag: "\"e\"".into(), frozen: Utc::now() };
+    let bytes = PageBytes { plain: b"<feed/>".to_vec(), gzip: b"gz".to_vec(), brotli: b"br".to_vec() };
+    store.add_page("all", &page, &bytes, &seqs).await.unwrap();
+    assert_eq!(logged(&store, "all"), ["b"]);
+    assert_eq!(store.page("all", 1).unwrap(), Some((page.clone(), bytes)));
+    assert_eq!(store.newest_page("all").unwrap(), Some(page));
+    assert!(store.page("enforcement", 1).unwrap().is_none());
+    store.drop_pages("all", &[1]).await.unwrap();
+    assert!(store.page("all", 1).unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_store_from_before_the_log_gets_one_from_its_index() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::open(dir.path()).unwrap();
+        write(&store, vec![stored("a", 2, &["enforcement"]), stored("b", 1, &[])]).await;
+        // As an older tidings left it: an index and no log.
+        for (key, _) in store.tree.scan_prefix("q:").map(|e| e.unwrap()) {
+            store.tree.remove(key).unwrap();
+        }
+        store.tree.remove("m:logged").unwrap();
+        store.flush().await.unwrap();
+    }
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(logged(&store, "all"), ["b", "a"], "oldest first");
+    assert_eq!(logged(&store, "enforcement"), ["a"]);
 }
