@@ -31,7 +31,19 @@ async fn the_index_lists_topics_with_autodiscovery_and_sources_with_their_last_p
     );
     assert!(page.contains(&discovery), "{page}");
     assert!(page.contains(&format!("{base}/feeds/all.atom")));
-    assert!(page.contains("WCO Newsroom") && page.contains("ok (HTTP 200): 3 new, 0 updated"), "{page}");
+    assert!(page.contains("WCO Newsroom") && page.contains("ok (HTTP 200)</span>: 3 new, 0 updated"), "{page}");
+    // Each topic: subscribe links in every format, and its newest stories.
+    let topic = &page[page.find("<section class=\"topic\" id=\"topic-enforcement\">").expect("a section")..];
+    let topic = &topic[..topic.find("</section>").unwrap()];
+    for href in ["enforcement.atom", "enforcement.rss", "enforcement.json"] {
+        assert!(topic.contains(&format!("href=\"{base}/feeds/{href}\"")), "{topic}");
+    }
+    let served = t.feed("enforcement").await;
+    assert!(!served.is_empty());
+    for story in &served {
+        assert!(topic.contains(&story.title.replace('&', "&amp;")), "{} not on the page: {topic}", story.title);
+    }
+    assert!(topic.contains("WCO Newsroom · <time datetime="), "{topic}");
 }
 
 #[tokio::test]
