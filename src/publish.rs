@@ -82,6 +82,9 @@ pub struct Document {
     pub cache_control: String,
     /// The header values: ETag for each form (plain, gzip, brotli), Last-Modified, Cache-Control.
     pub headers: Headers,
+    /// The three forms again, one after another (plain, gzip, brotli), in a sealed memory file:
+    /// what `sendfile(2)` sends from. `None` where such a file could not be made.
+    pub file: Option<std::fs::File>,
 }
 
 /// A document's header values, ready to send.
@@ -124,6 +127,13 @@ impl Document {
             last_modified: value(&http_date(last_modified)),
             cache_control: value(&cache_control),
         };
+        let file = match memory_file(&[&plain, &gzip, &brotli]) {
+            Ok(file) => Some(file),
+            Err(e) => {
+                tracing::debug!(error = %e, "no memory file for a document; it is served from the heap");
+                None
+            }
+        };
         Document {
             content_type,
             plain: plain.into(),
@@ -133,6 +143,7 @@ impl Document {
             last_modified,
             cache_control,
             headers,
+            file,
         }
     }
 
@@ -150,6 +161,28 @@ impl Document {
         let tag = tag.trim().trim_start_matches("W/");
         tag == "*" || self.headers.etag.iter().any(|e| e.as_bytes() == tag.as_bytes())
     }
+}
+
+/// A sealed anonymous memory file (`memfd_create(2)`) holding `parts` one after another: its
+/// pages can be sent with `sendfile(2)`, and nothing can change them after.
+fn memory_file(parts: &[&[u8]]) -> std::io::Result<std::fs::File> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: the name is a NUL-terminated literal; a descriptor it returns is ours alone.
+    let fd = unsafe { libc::memfd_create(c"tidings-document".as_ptr(), libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING) };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: `fd` was just opened and is owned by nothing else.
+    let mut file = unsafe { std::fs::File::from_raw_fd(fd) };
+    for part in parts {
+        file.write_all(part)?;
+    }
+    let seals = libc::F_SEAL_SEAL | libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE;
+    // SAFETY: `fd` is open (held by `file`); F_ADD_SEALS takes an int.
+    if unsafe { libc::fcntl(fd, libc::F_ADD_SEALS, seals) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(file)
 }
 
 /// The ETag of one form of a document: `"h"`, `"h-gz"`, `"h-br"`.

@@ -23,6 +23,7 @@ use crate::config::ALL_TOPIC;
 use crate::publish::history::{self, Lookup};
 use crate::publish::{self, Document, Format};
 
+mod fast;
 mod index;
 pub mod status;
 
@@ -66,8 +67,46 @@ pub async fn serve(
         .route("/feeds/{topic}/archive/{file}", get(archive))
         .route("/topics.opml", get(opml))
         .route("/sources.opml", get(opml))
-        .with_state(Served { app, base_url });
-    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
+        .with_state(Served { app: app.clone(), base_url });
+    serve_connections(listener, app, router, shutdown).await
+}
+
+/// Accepts connections until `shutdown` completes; then stops accepting, lets each connection
+/// finish the request it is answering, and returns once all have closed.
+async fn serve_connections(
+    listener: TcpListener,
+    app: Arc<App>,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let connections = tokio_util::task::TaskTracker::new();
+    let stop = tokio_util::sync::CancellationToken::new();
+    tokio::pin!(shutdown);
+    loop {
+        let accepted = tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok((stream, _)) => {
+                // No Nagle delay: a 304 goes out at once (nginx does the same).
+                if let Err(e) = stream.set_nodelay(true) {
+                    tracing::debug!(error = %e, "TCP_NODELAY not set on a connection");
+                }
+                connections.spawn(fast::connection(stream, app.clone(), router.clone(), stop.clone()));
+            }
+            Err(e) => {
+                // Out of descriptors, most likely: wait a little rather than spin.
+                tracing::warn!(error = %e, "could not accept a connection");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        }
+    }
+    drop(listener);
+    stop.cancel();
+    connections.close();
+    connections.wait().await;
+    Ok(())
 }
 
 async fn healthz() -> &'static str {
@@ -150,8 +189,10 @@ fn document(served: &Served, path: &str, headers: &HeaderMap) -> Response {
 /// A document, as the request's validators and Accept-Encoding ask: every header value is
 /// already built, so this is a lookup and a write.
 fn respond(doc: &Document, headers: &HeaderMap) -> Response {
-    let encoding = negotiate(headers);
-    let mut response = match not_modified(doc, headers) {
+    let header = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
+    let encoding = negotiate(header(header::ACCEPT_ENCODING));
+    let fresh = not_modified(doc, header(header::IF_NONE_MATCH), header(header::IF_MODIFIED_SINCE));
+    let mut response = match fresh {
         true => StatusCode::NOT_MODIFIED.into_response(),
         false => {
             let body = match encoding {
@@ -176,20 +217,17 @@ fn respond(doc: &Document, headers: &HeaderMap) -> Response {
 }
 
 /// RFC 9110: If-None-Match decides when present; else If-Modified-Since, to the second.
-fn not_modified(doc: &Document, headers: &HeaderMap) -> bool {
-    if let Some(tags) = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
+fn not_modified(doc: &Document, if_none_match: Option<&str>, if_modified_since: Option<&str>) -> bool {
+    if let Some(tags) = if_none_match {
         return tags.split(',').any(|t| doc.matches(t));
     }
-    let since = headers
-        .get(header::IF_MODIFIED_SINCE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| chrono::DateTime::parse_from_rfc2822(v.trim()).ok());
+    let since = if_modified_since.and_then(|v| chrono::DateTime::parse_from_rfc2822(v.trim()).ok());
     since.is_some_and(|since| doc.last_modified.timestamp() <= since.timestamp())
 }
 
 /// The best encoding `Accept-Encoding` allows: brotli, then gzip, else none.
-fn negotiate(headers: &HeaderMap) -> Option<&'static str> {
-    let accept = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).unwrap_or("");
+fn negotiate(accept: Option<&str>) -> Option<&'static str> {
+    let accept = accept.unwrap_or("");
     let quality = |name: &str| {
         accept.split(',').find_map(|part| {
             let mut bits = part.split(';');

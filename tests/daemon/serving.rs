@@ -191,3 +191,48 @@ async fn every_topic_in_rss_and_json_feed_and_opml_lists() {
     assert_eq!(t.get("/feeds/enforcement.xml").await.status(), 404);
     assert_eq!(t.get("/feeds/nope.rss").await.status(), 404);
 }
+
+/// Sends `request` on a fresh connection and reads until the server closes it.
+async fn raw_exchange(address: std::net::SocketAddr, request: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    tokio::time::timeout(std::time::Duration::from_secs(10), stream.read_to_end(&mut out)).await.unwrap().unwrap();
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[tokio::test]
+async fn the_fast_path_speaks_http_1_1_keep_alive_pipelining_and_1_0() {
+    let t = spawn_app(CONFIG).await;
+    t.upstream.set("wco.rss", Reply::fixture("wco.rss"));
+    t.poll("wco").await;
+    let feed = t.get("/feeds/all.atom").await.bytes().await.unwrap();
+
+    // Two requests in one write, the second asking to close: two answers, in order.
+    let both = raw_exchange(
+        t.address,
+        "GET /feeds/all.atom HTTP/1.1\r\nHost: x\r\n\r\nHEAD /topics.opml HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(both.starts_with("HTTP/1.1 200 OK\r\n"), "{both}");
+    let (first, second) = both.split_at(both[1..].find("HTTP/1.1 200 OK\r\n").expect("a second answer") + 1);
+    assert!(first.contains(&format!("content-length: {}\r\n", feed.len())), "{first}");
+    assert!(first.contains("\r\ndate: ") && first.contains("\r\nvary: Accept-Encoding\r\n"), "{first}");
+    assert!(second.starts_with("HTTP/1.1 200 OK\r\n") && second.contains("content-type: text/x-opml"), "{second}");
+    assert!(second.contains("connection: close\r\n") && second.ends_with("\r\n\r\n"), "HEAD: no body: {second}");
+    assert!(both.contains(std::str::from_utf8(&feed).unwrap()), "the whole feed, byte for byte");
+
+    // HTTP/1.0 closes after one answer unless asked to keep the connection.
+    let old = raw_exchange(t.address, "GET /feeds/all.atom HTTP/1.0\r\n\r\n").await;
+    assert!(old.starts_with("HTTP/1.1 200 OK\r\n") && old.contains("connection: close\r\n"), "{old}");
+
+    // A query string, another method, or a path not published: the router answers.
+    let query = t.get("/feeds/all.atom?nocache=1").await;
+    assert_eq!(query.status(), 200);
+    assert_eq!(query.bytes().await.unwrap(), feed);
+    let post = reqwest::Client::new().post(format!("http://{}/feeds/all.atom", t.address)).send().await.unwrap();
+    assert_eq!(post.status(), 405);
+    let garbage = raw_exchange(t.address, "NOT HTTP AT ALL\r\n\r\n").await;
+    assert!(garbage.starts_with("HTTP/1.1 400"), "{garbage}");
+}
