@@ -76,12 +76,16 @@ pub fn atom(info: &FeedInfo, items: &[Stored], sources: &HashMap<String, SourceI
         lang: common_language(items),
         ..Default::default()
     };
-    if info.archive {
-        let archive = atom_syndication::extension::Extension { name: "fh:archive".into(), ..Default::default() };
-        feed.namespaces.insert("fh".into(), HISTORY_NAMESPACE.into());
-        feed.extensions.insert("fh".into(), [("archive".to_string(), vec![archive])].into_iter().collect());
+    if !info.archive {
+        return feed.to_string();
     }
-    feed.to_string()
+    // `fh:archive` goes before the entries (RFC 4287's schema allows extension elements among the
+    // feed's metadata only); atom_syndication writes extensions after them, so it is put in here.
+    feed.namespaces.insert("fh".into(), HISTORY_NAMESPACE.into());
+    let mut xml = feed.to_string();
+    let at = xml.find("<entry>").or_else(|| xml.rfind("</feed>")).unwrap_or(xml.len());
+    xml.insert_str(at, "<fh:archive/>");
+    xml
 }
 
 /// An item's language as `xml:lang` takes it: a well-formed tag, or nothing.
