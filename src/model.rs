@@ -119,6 +119,13 @@ pub struct Stored {
     pub sort_time: i64,
 }
 
+impl Stored {
+    /// Whether the story is in `topic` (`all` holds every story).
+    pub fn in_topic(&self, topic: &str) -> bool {
+        topic == crate::config::ALL_TOPIC || self.topics.iter().any(|t| t == topic)
+    }
+}
+
 /// Another source's copy of a story.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Repost {

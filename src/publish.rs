@@ -22,7 +22,6 @@ use crate::config::{Config, ALL_TOPIC};
 use crate::model::Stored;
 use crate::render::{self, FeedInfo, SourceInfo};
 use crate::schedule;
-use crate::store::in_topic;
 
 pub mod history;
 
@@ -78,9 +77,8 @@ pub struct Document {
     /// the quotes (a strong ETag names one representation).
     pub etag: String,
     pub last_modified: DateTime<Utc>,
-    /// `Cache-Control`: `public, max-age=N`, with `immutable` for a full archive page.
-    pub cache_control: String,
-    /// The header values: ETag for each form (plain, gzip, brotli), Last-Modified, Cache-Control.
+    /// The header values: ETag for each form (plain, gzip, brotli), Last-Modified, and
+    /// Cache-Control (`public, max-age=N`, with `immutable` for a full archive page).
     pub headers: Headers,
     /// The three forms again, one after another (plain, gzip, brotli), in a sealed memory file:
     /// what `sendfile(2)` sends from. `None` where such a file could not be made.
@@ -141,9 +139,18 @@ impl Document {
             brotli: brotli.into(),
             etag,
             last_modified,
-            cache_control,
             headers,
             file,
+        }
+    }
+
+    /// The form sent with `encoding` (`None`, `gzip` or `br`): its bytes, and where they start in
+    /// the memory file.
+    pub fn form(&self, encoding: Option<&str>) -> (&Bytes, usize) {
+        match encoding {
+            Some("br") => (&self.brotli, self.plain.len() + self.gzip.len()),
+            Some("gzip") => (&self.gzip, self.plain.len()),
+            _ => (&self.plain, 0),
         }
     }
 
@@ -253,34 +260,60 @@ pub fn feed_path(topic: &str, format: Format) -> String {
     format!("feeds/{topic}.{}", format.extension())
 }
 
-/// What a feed document of `topic` says about itself: its `self` URL is `self_path` under `base`;
-/// `format` decides which alternates it links.
+/// Which document of a topic a [`FeedInfo`] describes.
+#[derive(Clone, Copy)]
+enum Page {
+    /// The feed, in `format`; `archived` is its newest archive page, if it has one.
+    Current { format: Format, archived: Option<u32> },
+    /// Archive page `n`.
+    Archive(u32),
+}
+
+/// What a document of `topic` says about itself: its self URL, its alternates (the feed's other
+/// formats), its links (RFC 5005 `current`, `prev-archive`, `next-archive`; WebSub `hub`), and its
+/// id, which every document of the topic shares (the Atom feed's URL).
 fn feed_info<'a>(
     app: &App,
     base: &Url,
     (id, title): (&str, &'a str),
-    format: Format,
-    self_path: &str,
-    related: Vec<(&'static str, String)>,
+    created: DateTime<Utc>,
+    page: Page,
 ) -> anyhow::Result<FeedInfo<'a>> {
     let url = |path: &str| base.join(path).map(|u| u.to_string());
-    let mut related = related;
-    if let Some(hub) = &app.config.websub_hub {
-        related.push(("hub", hub.to_string()));
-    }
+    let mut related = Vec::new();
+    let (self_path, alternates) = match page {
+        Page::Current { format, archived } => {
+            if let (Format::Atom, Some(n)) = (format, archived) {
+                related.push(("prev-archive", url(&history::page_path(id, n))?));
+            }
+            if let Some(hub) = &app.config.websub_hub {
+                related.push(("hub", hub.to_string()));
+            }
+            let alternates = Format::ALL
+                .into_iter()
+                .filter(|f| *f != format)
+                .map(|f| Ok((url(&feed_path(id, f))?, f.media_type())))
+                .collect::<Result<_, url::ParseError>>()?;
+            (feed_path(id, format), alternates)
+        }
+        Page::Archive(n) => {
+            related.push(("current", url(&feed_path(id, Format::Atom))?));
+            if n > 1 {
+                related.push(("prev-archive", url(&history::page_path(id, n - 1))?));
+            }
+            related.push(("next-archive", url(&history::page_path(id, n + 1))?));
+            (history::page_path(id, n), Vec::new())
+        }
+    };
     Ok(FeedInfo {
         title,
         id: url(&feed_path(id, Format::Atom))?,
-        self_url: url(self_path)?,
+        self_url: url(&self_path)?,
         home_url: base.to_string(),
-        fallback_updated: app.store.created()?,
-        alternates: Format::ALL
-            .into_iter()
-            .filter(|f| *f != format)
-            .map(|f| Ok((url(&feed_path(id, f))?, f.media_type())))
-            .collect::<Result<_, url::ParseError>>()?,
+        fallback_updated: created,
+        alternates,
         related,
-        archive: false,
+        archive: matches!(page, Page::Archive(_)),
     })
 }
 
@@ -302,14 +335,10 @@ pub fn rebuild(app: &App) -> anyhow::Result<Vec<String>> {
         let items = current_stories(app, id, *limit)?;
         let last_modified = items.iter().map(|s| s.updated).max().unwrap_or(created);
         let max_age = max_age(config, id, &items.iter().map(|s| s.item.source.as_str()).collect::<Vec<_>>());
-        let newest_page = app.store.newest_page(id)?.map(|p| p.number);
+        let archived = app.store.newest_page(id)?.map(|p| p.number);
         for format in Format::ALL {
             let path = feed_path(id, format);
-            let mut related = Vec::new();
-            if let (Format::Atom, Some(n)) = (format, newest_page) {
-                related.push(("prev-archive", base.join(&history::page_path(id, n))?.to_string()));
-            }
-            let info = feed_info(app, &base, (id, title), format, &path, related)?;
+            let info = feed_info(app, &base, (id, title), created, Page::Current { format, archived })?;
             let body = match format {
                 Format::Atom => render::atom(&info, &items, &sources),
                 Format::Rss => render::rss(&info, &items, &sources),
@@ -329,7 +358,7 @@ pub fn rebuild(app: &App) -> anyhow::Result<Vec<String>> {
     for (path, content_type, bytes, last_modified, cache_control) in fresh {
         let etag = etag_of(&bytes);
         let document = match old.get(&path) {
-            Some(doc) if doc.etag == etag && doc.cache_control == cache_control => doc.clone(),
+            Some(doc) if doc.etag == etag && doc.headers.cache_control == cache_control.as_str() => doc.clone(),
             previous => {
                 if previous.is_some() {
                     changed.push(path.clone());
@@ -350,7 +379,7 @@ fn current_stories(app: &App, topic: &str, limit: usize) -> anyhow::Result<Vec<S
     let mut seen: std::collections::HashSet<String> = items.iter().map(|s| s.key.clone()).collect();
     for (_, key) in app.store.log(topic)? {
         if seen.insert(key.clone()) {
-            if let Some(stored) = app.store.story(&key)?.filter(|s| in_topic(s, topic)) {
+            if let Some(stored) = app.store.story(&key)?.filter(|s| s.in_topic(topic)) {
                 items.push(stored);
             }
         }

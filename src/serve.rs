@@ -190,30 +190,50 @@ fn document(served: &Served, path: &str, headers: &HeaderMap) -> Response {
 /// already built, so this is a lookup and a write.
 fn respond(doc: &Document, headers: &HeaderMap) -> Response {
     let header = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
-    let encoding = negotiate(header(header::ACCEPT_ENCODING));
-    let fresh = not_modified(doc, header(header::IF_NONE_MATCH), header(header::IF_MODIFIED_SINCE));
-    let mut response = match fresh {
+    let answer = Answer::to(
+        doc,
+        header(header::ACCEPT_ENCODING),
+        header(header::IF_NONE_MATCH),
+        header(header::IF_MODIFIED_SINCE),
+    );
+    let mut response = match answer.fresh {
         true => StatusCode::NOT_MODIFIED.into_response(),
         false => {
-            let body = match encoding {
-                Some("br") => doc.brotli.clone(),
-                Some("gzip") => doc.gzip.clone(),
-                _ => doc.plain.clone(),
-            };
-            let mut r = body.into_response();
+            let mut r = answer.body.clone().into_response();
             r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(doc.content_type));
-            if let Some(e) = encoding {
+            if let Some(e) = answer.encoding {
                 r.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static(e));
             }
             r
         }
     };
     let h = response.headers_mut();
-    h.insert(header::ETAG, doc.etag_for(encoding).clone());
+    h.insert(header::ETAG, doc.etag_for(answer.encoding).clone());
     h.insert(header::LAST_MODIFIED, doc.headers.last_modified.clone());
     h.insert(header::CACHE_CONTROL, doc.headers.cache_control.clone());
     h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     response
+}
+
+/// How a request for a document is answered, whichever path serves it.
+struct Answer<'d> {
+    /// The reader has this version: 304.
+    fresh: bool,
+    /// `gzip`, `br`, or none.
+    encoding: Option<&'static str>,
+    /// The bytes of that form, and where they start in the document's memory file.
+    body: &'d axum::body::Bytes,
+    offset: usize,
+}
+
+impl<'d> Answer<'d> {
+    /// The answer to a request with these `Accept-Encoding`, `If-None-Match` and
+    /// `If-Modified-Since` values.
+    fn to(doc: &'d Document, accept: Option<&str>, if_none_match: Option<&str>, since: Option<&str>) -> Answer<'d> {
+        let encoding = negotiate(accept);
+        let (body, offset) = doc.form(encoding);
+        Answer { fresh: not_modified(doc, if_none_match, since), encoding, body, offset }
+    }
 }
 
 /// RFC 9110: If-None-Match decides when present; else If-Modified-Since, to the second.

@@ -267,7 +267,7 @@ impl Store {
             }
             for topic in index_topics(stored) {
                 batch.insert(index_key(topic, stored), &[]);
-                let joined = previous.as_ref().is_none_or(|p| p.updated != stored.updated || !in_topic(p, topic));
+                let joined = previous.as_ref().is_none_or(|p| p.updated != stored.updated || !p.in_topic(topic));
                 if joined {
                     logged.push((stored.sort_time, topic, &stored.key));
                 }
@@ -330,9 +330,7 @@ impl Store {
         let Some(value) = self.tree.get(&key)? else { return Ok(None) };
         let page: ArchivePage = decode(&key, &value)?;
         let bytes = |form: u8| -> Result<Vec<u8>> {
-            let mut key = page_key("b", topic, number);
-            key.push(form);
-            Ok(self.tree.get(&key)?.map(|v| v.to_vec()).unwrap_or_default())
+            Ok(self.tree.get(bytes_key(topic, number, form))?.map(|v| v.to_vec()).unwrap_or_default())
         };
         let bytes = PageBytes { plain: bytes(b'p')?, gzip: bytes(b'g')?, brotli: bytes(b'b')? };
         Ok(Some((page, bytes)))
@@ -344,9 +342,7 @@ impl Store {
         let mut batch = sled::Batch::default();
         batch.insert(page_key("a", topic, page.number), encode(page));
         for (form, value) in [(b'p', &bytes.plain), (b'g', &bytes.gzip), (b'b', &bytes.brotli)] {
-            let mut key = page_key("b", topic, page.number);
-            key.push(form);
-            batch.insert(key, value.as_slice());
+            batch.insert(bytes_key(topic, page.number, form), value.as_slice());
         }
         for seq in logged {
             batch.remove(log_key(topic, *seq));
@@ -371,9 +367,7 @@ impl Store {
         for number in numbers {
             batch.remove(page_key("a", topic, *number));
             for form in [b'p', b'g', b'b'] {
-                let mut key = page_key("b", topic, *number);
-                key.push(form);
-                batch.remove(key);
+                batch.remove(bytes_key(topic, *number, form));
             }
         }
         self.tree.apply_batch(batch)?;
@@ -393,11 +387,6 @@ impl Store {
     }
 }
 
-/// Whether `stored` is in `topic` (`all` holds every story).
-pub fn in_topic(stored: &Stored, topic: &str) -> bool {
-    topic == ALL_TOPIC || stored.topics.iter().any(|t| t == topic)
-}
-
 /// `q:{topic}\0` + the sequence number, big-endian so the log reads in order.
 fn log_key(topic: &str, seq: u64) -> Vec<u8> {
     let mut key = format!("q:{topic}\0").into_bytes();
@@ -409,6 +398,13 @@ fn log_key(topic: &str, seq: u64) -> Vec<u8> {
 fn page_key(kind: &str, topic: &str, number: u32) -> Vec<u8> {
     let mut key = format!("{kind}:{topic}\0").into_bytes();
     key.extend_from_slice(&number.to_be_bytes());
+    key
+}
+
+/// `b:{topic}\0{page}{form}`: one form (`p`lain, `g`zip, `b`rotli) of an archive page's bytes.
+fn bytes_key(topic: &str, number: u32, form: u8) -> Vec<u8> {
+    let mut key = page_key("b", topic, number);
+    key.push(form);
     key
 }
 

@@ -18,11 +18,11 @@ use std::sync::Arc;
 
 use chrono::Utc;
 
-use super::{compress, etag_of, feed_info, feed_path, source_infos, topic_feeds, Document, Format, IMMUTABLE};
+use super::{compress, etag_of, feed_info, source_infos, topic_feeds, Document, Format, Page, IMMUTABLE};
 use crate::app::App;
 use crate::model::{ArchivePage, PageBytes, Stored};
 use crate::render;
-use crate::store::{self, in_topic};
+use crate::store;
 
 /// The path of archive page `number` of `topic` under the base URL.
 pub fn page_path(topic: &str, number: u32) -> String {
@@ -46,13 +46,13 @@ pub enum Lookup {
 pub async fn freeze(app: &App) -> anyhow::Result<Vec<String>> {
     let Some(base) = app.published.base() else { return Ok(Vec::new()) };
     let sources = source_infos(app)?;
+    let created = app.store.created()?;
     let mut made = Vec::new();
     for (topic, title, size) in topic_feeds(&app.config) {
         let mut log = app.store.log(&topic)?;
         let mut number = app.store.newest_page(&topic)?.map_or(0, |p| p.number);
         while log.len() >= size {
-            let rest = log.split_off(size);
-            let chunk = std::mem::replace(&mut log, rest);
+            let chunk: Vec<(u64, String)> = log.drain(..size).collect();
             let logged: Vec<u64> = chunk.iter().map(|(seq, _)| *seq).collect();
             let stories = present(app, &topic, chunk.iter().map(|(_, key)| key))?;
             if stories.is_empty() {
@@ -60,17 +60,7 @@ pub async fn freeze(app: &App) -> anyhow::Result<Vec<String>> {
                 continue;
             }
             number += 1;
-            let path = page_path(&topic, number);
-            let url = |path: &str| base.join(path).map(|u| u.to_string());
-            let mut related = vec![("current", url(&feed_path(&topic, Format::Atom))?)];
-            if number > 1 {
-                related.push(("prev-archive", url(&page_path(&topic, number - 1))?));
-            }
-            related.push(("next-archive", url(&page_path(&topic, number + 1))?));
-            let mut info = feed_info(app, &base, (&topic, &title), Format::Atom, &path, related)?;
-            info.archive = true;
-            info.alternates.clear();
-            info.related.retain(|(rel, _)| *rel != "hub");
+            let info = feed_info(app, &base, (&topic, &title), created, Page::Archive(number))?;
             let plain = render::atom(&info, &stories, &sources).into_bytes();
             let (gzip, brotli) = compress(&plain);
             let page = ArchivePage {
@@ -80,7 +70,7 @@ pub async fn freeze(app: &App) -> anyhow::Result<Vec<String>> {
                 frozen: Utc::now(),
             };
             app.store.add_page(&topic, &page, &PageBytes { plain, gzip, brotli }, &logged).await?;
-            made.push(path);
+            made.push(page_path(&topic, number));
         }
     }
     if !made.is_empty() {
@@ -95,13 +85,23 @@ fn present<'k>(app: &App, topic: &str, keys: impl Iterator<Item = &'k String>) -
     let mut stories = Vec::new();
     for key in keys {
         if seen.insert(key) {
-            if let Some(stored) = app.store.story(key)?.filter(|s| in_topic(s, topic)) {
+            if let Some(stored) = app.store.story(key)?.filter(|s| s.in_topic(topic)) {
                 stories.push(stored);
             }
         }
     }
     stories.sort_by(|a, b| b.sort_time.cmp(&a.sort_time).then_with(|| a.key.cmp(&b.key)));
     Ok(stories)
+}
+
+/// Whether any of the stories `keys` name is still stored and in `topic`.
+fn any_left(app: &App, topic: &str, keys: &[String]) -> store::Result<bool> {
+    for key in keys {
+        if app.store.story(key)?.is_some_and(|s| s.in_topic(topic)) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Lets go of the oldest pages none of whose stories is left in their topic (retention let them
@@ -113,7 +113,7 @@ pub async fn prune(app: &App) -> store::Result<usize> {
         let mut gone = Vec::new();
         for page in app.store.pages(&topic) {
             let page = page?;
-            if page.number == newest || !present(app, &topic, page.stories.iter())?.is_empty() {
+            if page.number == newest || any_left(app, &topic, &page.stories)? {
                 break;
             }
             gone.push(page.number);

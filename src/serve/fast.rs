@@ -24,7 +24,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
 
-use super::{negotiate, not_modified};
+use super::Answer;
 use crate::app::App;
 use crate::publish::{http_date, Document};
 
@@ -152,13 +152,12 @@ impl Head {
 /// Writes the response: the head (held back with `MSG_MORE` so it leaves with the body), then
 /// the body from the document's memory file.
 async fn respond(stream: &TcpStream, head: &Head, doc: &Document) -> io::Result<()> {
-    let encoding = negotiate(head.accept_encoding.as_deref());
-    let fresh = not_modified(doc, head.if_none_match.as_deref(), head.if_modified_since.as_deref());
-    let (offset, body) = match encoding {
-        Some("br") => (doc.plain.len() + doc.gzip.len(), &doc.brotli),
-        Some("gzip") => (doc.plain.len(), &doc.gzip),
-        _ => (0, &doc.plain),
-    };
+    let Answer { fresh, encoding, body, offset } = Answer::to(
+        doc,
+        head.accept_encoding.as_deref(),
+        head.if_none_match.as_deref(),
+        head.if_modified_since.as_deref(),
+    );
     let mut out = Vec::with_capacity(512);
     out.extend_from_slice(if fresh { b"HTTP/1.1 304 Not Modified\r\n" } else { b"HTTP/1.1 200 OK\r\n" });
     let mut line = |name: &str, value: &[u8]| {
@@ -195,47 +194,44 @@ async fn respond(stream: &TcpStream, head: &Head, doc: &Document) -> io::Result<
 }
 
 /// Writes all of `bytes`; `more` tells the kernel the body follows at once (`MSG_MORE`).
-async fn send(stream: &TcpStream, mut bytes: &[u8], more: bool) -> io::Result<()> {
+async fn send(stream: &TcpStream, bytes: &[u8], more: bool) -> io::Result<()> {
     let flags = libc::MSG_NOSIGNAL | if more { libc::MSG_MORE } else { 0 };
-    while !bytes.is_empty() {
-        stream.writable().await?;
-        let sent = stream.try_io(tokio::io::Interest::WRITABLE, || {
-            // SAFETY: the pointer and length come from a live slice; the descriptor is the
-            // stream's own, open for as long as `stream` is borrowed.
-            let n = unsafe { libc::send(stream.as_raw_fd(), bytes.as_ptr().cast(), bytes.len(), flags) };
-            if n < 0 {
-                Err(io::Error::last_os_error())
-            } else {
-                Ok(n as usize)
-            }
-        });
-        match sent {
-            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-            Ok(n) => bytes = &bytes[n..],
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
+    let mut sent = 0;
+    write_all(stream, bytes.len(), |fd| {
+        let rest = &bytes[sent..];
+        // SAFETY: the pointer and length come from a live slice; `fd` is the stream's own.
+        let n = unsafe { libc::send(fd, rest.as_ptr().cast(), rest.len(), flags) };
+        sent += n.max(0) as usize;
+        n
+    })
+    .await
 }
 
 /// `sendfile(2)`: `length` bytes of `file` from `offset`, straight from the page cache.
 async fn send_file(stream: &TcpStream, file: i32, offset: usize, length: usize) -> io::Result<()> {
     let mut offset = offset as libc::off_t;
     let mut left = length;
+    write_all(stream, length, |fd| {
+        // SAFETY: both descriptors are open (the file is held by the document's Arc, the socket
+        // by `stream`); `offset` is a live local the kernel advances.
+        let n = unsafe { libc::sendfile(fd, file, &mut offset, left) };
+        left -= n.max(0) as usize;
+        n
+    })
+    .await
+}
+
+/// Calls `write` (a system call on the socket's descriptor returning bytes written, or -1)
+/// whenever the socket is writable, until `length` bytes are written.
+async fn write_all(stream: &TcpStream, length: usize, mut write: impl FnMut(i32) -> isize) -> io::Result<()> {
+    let mut left = length;
     while left > 0 {
         stream.writable().await?;
-        let sent = stream.try_io(tokio::io::Interest::WRITABLE, || {
-            // SAFETY: both descriptors are open (the file is held by the document's Arc, the
-            // socket by `stream`); `offset` is a live local the kernel advances.
-            let n = unsafe { libc::sendfile(stream.as_raw_fd(), file, &mut offset, left) };
-            if n < 0 {
-                Err(io::Error::last_os_error())
-            } else {
-                Ok(n as usize)
-            }
+        let written = stream.try_io(tokio::io::Interest::WRITABLE, || match write(stream.as_raw_fd()) {
+            n if n < 0 => Err(io::Error::last_os_error()),
+            n => Ok(n as usize),
         });
-        match sent {
+        match written {
             Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
             Ok(n) => left -= n,
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
