@@ -73,12 +73,11 @@ pub struct Document {
     pub plain: Bytes,
     pub gzip: Bytes,
     pub brotli: Bytes,
-    /// The strong ETag of the plain bytes, quoted; the compressed forms add `-gz`/`-br` inside
-    /// the quotes (a strong ETag names one representation).
-    pub etag: String,
     pub last_modified: DateTime<Utc>,
-    /// The header values: ETag for each form (plain, gzip, brotli), Last-Modified, and
-    /// Cache-Control (`public, max-age=N`, with `immutable` for a full archive page).
+    /// The header values: the strong ETag of each form (plain, gzip, brotli: a hash of the plain
+    /// bytes, quoted, with `-gz`/`-br` inside the quotes for the compressed forms, as a strong
+    /// ETag names one representation), Last-Modified, and Cache-Control (`public, max-age=N`,
+    /// with `immutable` for a full archive page).
     pub headers: Headers,
     /// The three forms again, one after another (plain, gzip, brotli), in a sealed memory file:
     /// what `sendfile(2)` sends from. `None` where such a file could not be made.
@@ -137,7 +136,6 @@ impl Document {
             plain: plain.into(),
             gzip: gzip.into(),
             brotli: brotli.into(),
-            etag,
             last_modified,
             headers,
             file,
@@ -358,7 +356,11 @@ pub fn rebuild(app: &App) -> anyhow::Result<Vec<String>> {
     for (path, content_type, bytes, last_modified, cache_control) in fresh {
         let etag = etag_of(&bytes);
         let document = match old.get(&path) {
-            Some(doc) if doc.etag == etag && doc.headers.cache_control == cache_control.as_str() => doc.clone(),
+            Some(doc)
+                if doc.headers.etag[0] == etag.as_str() && doc.headers.cache_control == cache_control.as_str() =>
+            {
+                doc.clone()
+            }
             previous => {
                 if previous.is_some() {
                     changed.push(path.clone());

@@ -159,7 +159,8 @@ async fn a_topics_whole_history_is_walked_from_its_feed_through_pages_that_never
 
 #[tokio::test]
 async fn retention_lets_old_pages_go_but_never_the_newest() {
-    let t = spawn_app(&config("[retention]\nmax_items = 4")).await;
+    let latest = "[[topic]]\nid = \"latest\"\ntitle = \"Latest\"\ninclude = [\"port\"]\nmax_items = 1";
+    let t = spawn_app(&config(&format!("[retention]\nmax_items = 4\n\n{latest}"))).await;
     let base = format!("http://{}", t.address);
     t.upstream.set("news.rss", news(1..=6, "Old"));
     t.poll("news").await;
@@ -189,4 +190,13 @@ async fn retention_lets_old_pages_go_but_never_the_newest() {
     assert_eq!(titles, stories(20..=23, "Late"));
     assert_eq!(pages, [format!("{base}/feeds/all/archive/5.atom")]);
     assert_eq!(t.get("/feeds/all/archive/4.atom").await.status(), 410);
+
+    // `latest` keeps one story: its pages were {6} and {12}. Page 1 went; page 2 is the newest,
+    // so it stays though 12 has left the topic, and the next page will be 3.
+    assert_eq!(t.get("/feeds/latest/archive/1.atom").await.status(), 410);
+    let newest = doc(&format!("{base}/feeds/latest/archive/2.atom")).await;
+    assert_eq!(newest.titles, ["Old story 12 of the port"]);
+    let feed = doc(&format!("{base}/feeds/latest.atom")).await;
+    assert_eq!(feed.titles, ["Late story 23 of the port"]);
+    assert_eq!(feed.link("prev-archive").unwrap(), format!("{base}/feeds/latest/archive/2.atom"));
 }
