@@ -382,8 +382,8 @@ pub async fn dry_run(app: &App, source: &str) -> anyhow::Result<Vec<Judged>> {
 }
 
 /// After stories changed: archives the full pages of topic history, lets go of the pages
-/// retention emptied, renders the topic feeds anew and tells the WebSub hub which changed. A failure is logged, and the feeds published
-/// before stay served.
+/// retention emptied, renders the topic feeds anew and tells the WebSub hub which changed. A
+/// failure is logged, and the feeds published before stay served.
 pub async fn republish(app: &App) {
     if let Err(e) = publish::history::freeze(app).await {
         warn!(error = %format!("{e:#}"), "full pages of topic history could not be archived; they stay in the current feeds");

@@ -131,8 +131,8 @@ async fn feed(State(served): State<Served>, Path(file): Path<String>, headers: H
     let Some((topic, _)) = file.rsplit_once('.').filter(|(_, ext)| Format::from_extension(ext).is_some()) else {
         return not_found(&format!("no feed at /feeds/{file}; topic feeds end in .atom, .rss or .json\n"));
     };
-    if topic != ALL_TOPIC && served.app.config.topic(topic).is_none() {
-        return not_found(&format!("no topic named {topic:?}; the list is at /\n"));
+    if let Some(unknown) = unknown_topic(&served, topic) {
+        return unknown;
     }
     document(&served, &format!("feeds/{file}"), &headers)
 }
@@ -149,8 +149,8 @@ async fn archive(
             "no archive page at /feeds/{topic}/archive/{file}; pages are numbered: 1.atom, 2.atom, …\n"
         ));
     };
-    if topic != ALL_TOPIC && served.app.config.topic(&topic).is_none() {
-        return not_found(&format!("no topic named {topic:?}; the list is at /\n"));
+    if let Some(unknown) = unknown_topic(&served, &topic) {
+        return unknown;
     }
     match history::lookup(&served.app, &topic, number) {
         Ok(Lookup::Page(doc)) => respond(&doc, &headers),
@@ -258,6 +258,12 @@ fn negotiate(accept: Option<&str>) -> Option<&'static str> {
         })
     };
     ["br", "gzip"].into_iter().find(|e| quality(e).is_some_and(|q| q > 0.0))
+}
+
+/// A 404 naming `topic`, unless it is `all` or a configured topic.
+fn unknown_topic(served: &Served, topic: &str) -> Option<Response> {
+    let known = topic == ALL_TOPIC || served.app.config.topic(topic).is_some();
+    (!known).then(|| not_found(&format!("no topic named {topic:?}; the list is at /\n")))
 }
 
 fn not_found(message: &str) -> Response {
