@@ -336,24 +336,16 @@ impl Store {
         Ok(Some((page, bytes)))
     }
 
-    /// Keeps a full page of `topic`'s history and takes its stories off the log (`logged`, by
-    /// sequence number), in one batch.
-    pub async fn add_page(&self, topic: &str, page: &ArchivePage, bytes: &PageBytes, logged: &[u64]) -> Result<()> {
+    /// Takes entries off a topic's log (`logged`, by sequence number) and keeps the full page of
+    /// history they make, if any (none when every story on them is gone), in one batch.
+    pub async fn cut_log(&self, topic: &str, logged: &[u64], page: Option<(&ArchivePage, &PageBytes)>) -> Result<()> {
         let mut batch = sled::Batch::default();
-        batch.insert(page_key("a", topic, page.number), encode(page));
-        for (form, value) in [(b'p', &bytes.plain), (b'g', &bytes.gzip), (b'b', &bytes.brotli)] {
-            batch.insert(bytes_key(topic, page.number, form), value.as_slice());
+        if let Some((page, bytes)) = page {
+            batch.insert(page_key("a", topic, page.number), encode(page));
+            for (form, value) in [(b'p', &bytes.plain), (b'g', &bytes.gzip), (b'b', &bytes.brotli)] {
+                batch.insert(bytes_key(topic, page.number, form), value.as_slice());
+            }
         }
-        for seq in logged {
-            batch.remove(log_key(topic, *seq));
-        }
-        self.tree.apply_batch(batch)?;
-        self.flush().await
-    }
-
-    /// Takes entries off a topic's log without making a page of them (their stories are gone).
-    pub async fn unlog(&self, topic: &str, logged: &[u64]) -> Result<()> {
-        let mut batch = sled::Batch::default();
         for seq in logged {
             batch.remove(log_key(topic, *seq));
         }

@@ -56,7 +56,7 @@ pub async fn freeze(app: &App) -> anyhow::Result<Vec<String>> {
             let logged: Vec<u64> = chunk.iter().map(|(seq, _)| *seq).collect();
             let stories = present(app, &topic, chunk.iter().map(|(_, key)| key))?;
             if stories.is_empty() {
-                app.store.unlog(&topic, &logged).await?;
+                app.store.cut_log(&topic, &logged, None).await?;
                 continue;
             }
             number += 1;
@@ -69,7 +69,7 @@ pub async fn freeze(app: &App) -> anyhow::Result<Vec<String>> {
                 etag: etag_of(&plain),
                 frozen: Utc::now(),
             };
-            app.store.add_page(&topic, &page, &PageBytes { plain, gzip, brotli }, &logged).await?;
+            app.store.cut_log(&topic, &logged, Some((&page, &PageBytes { plain, gzip, brotli }))).await?;
             made.push(page_path(&topic, number));
         }
     }

@@ -100,7 +100,7 @@ async fn a_story_is_logged_when_it_joins_a_topic_or_changes_and_pages_take_it_of
     let page =
         ArchivePage { number: 1, stories: vec!["a".into(), "b".into()], etag: "\"e\"".into(), frozen: Utc::now() };
     let bytes = PageBytes { plain: b"<feed/>".to_vec(), gzip: b"gz".to_vec(), brotli: b"br".to_vec() };
-    store.add_page("all", &page, &bytes, &seqs).await.unwrap();
+    store.cut_log("all", &seqs, Some((&page, &bytes))).await.unwrap();
     assert_eq!(logged(&store, "all"), ["b"]);
     assert_eq!(store.page("all", 1).unwrap(), Some((page.clone(), bytes)));
     assert_eq!(store.newest_page("all").unwrap(), Some(page));
